@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: ISC
+include(CMakePackageConfigHelpers)
+
+install(FILES include/fdpass.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS ${FDPASS_LIBRARY_TARGETS} EXPORT fdpass-targets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT fdpass-targets NAMESPACE fdpass::
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fdpass)
+
+configure_package_config_file(cmake/fdpass-config.cmake.in
+  ${PROJECT_BINARY_DIR}/fdpass-config.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fdpass)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/fdpass-config-version.cmake
+  COMPATIBILITY SameMajorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/fdpass-config.cmake
+  ${PROJECT_BINARY_DIR}/fdpass-config-version.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fdpass)
+
+# Threads is private to the shared library but a dependency of the static one.
+set(FDPASS_PC_LIBS_PRIVATE "${CMAKE_THREAD_LIBS_INIT}")
+configure_file(cmake/fdpass.pc.in ${PROJECT_BINARY_DIR}/fdpass.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/fdpass.pc
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+install(DIRECTORY docs/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man3
+  FILES_MATCHING PATTERN "*.3")

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The internal contract between src/common and one backend directory.
+ *
+ * A backend is src/<os>/os.h, a description of its OS as constants (see the
+ * list below), plus the src/<os> sources with the few calls that really differ.  The
+ * build system puts exactly one backend directory on the include path, so
+ * "os.h" here is that backend's.  Common code branches on capabilities
+ * (config.h, caps.h), never on OS names.
+ *
+ * Each os.h defines:
+ *   FDPASS__OS_NAME              backend name for fdpass_backend()->name
+ *   FDPASS__OS_MAX_FDS           descriptors one sendmsg may carry
+ *   FDPASS__OS_RECV_MAX_FDS      descriptors a peer can make us receive in
+ *                                one message; the receive buffer holds them
+ *   FDPASS__OS_CONTROL_HEADROOM  bytes for companions (credentials, pidfd)
+ *   FDPASS__OS_PEER_CRED         name of the peer-credential method
+ *   FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA
+ *                                1 if recvmsg fails with EMSGSIZE when the
+ *                                descriptors could not be installed, leaving
+ *                                stream data queued (the BSDs, xnu)
+ *   FDPASS__OS_CMSG_CARRIES_FD(level, type)
+ *                                non-SCM_RIGHTS messages whose payload is a
+ *                                descriptor installed in this process
+ */
+#ifndef FDPASS_INTERNAL_H
+#define FDPASS_INTERNAL_H
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include "fdpass.h"
+#include "os.h"
+#include "caps.h"
+
+/*
+ * Every system call that tests need to answer differently goes through this
+ * table.  It is const in the library (the calls are direct after inlining);
+ * only the test build, with FDPASS_TEST_SEAMS, may rewrite it.
+ */
+struct fdpass__syscalls {
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	int (*fcntl)(int, int, int);
+	int (*socketpair)(int, int, int, int[2]);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*setsockopt)(int, int, int, const void *, socklen_t);
+	int (*getsockname)(int, struct sockaddr *, socklen_t *);
+	int (*getpeername)(int, struct sockaddr *, socklen_t *);
+};
+
+#ifdef FDPASS_TEST_SEAMS
+#define FDPASS__SEAM_QUALIFIER
+#else
+#define FDPASS__SEAM_QUALIFIER const
+#endif
+
+extern FDPASS__SEAM_QUALIFIER struct fdpass__syscalls fdpass__sys;
+extern const struct fdpass__syscalls fdpass__real_syscalls;
+
+/*
+ * An upper bound of CMSG_SPACE(n * sizeof(int)) on every OS: headers are at
+ * most 16 bytes and no OS aligns to more than 16 (OpenBSD sparc64).  Static
+ * buffers are sized with it, because CMSG_SPACE was a function call on
+ * NetBSD before 6 and on QNX; the real CMSG_SPACE is checked against it at
+ * run time (the check folds away where CMSG_SPACE is constant).
+ */
+#define FDPASS__ALIGN16(n) (((n) + 15) & ~(size_t)15)
+#define FDPASS__CMSG_BOUND(nfds) (16 + FDPASS__ALIGN16((nfds) * sizeof(int)))
+
+/* Bytes of control buffer offered to every recvmsg. */
+#define FDPASS__RECV_CONTROL_SIZE \
+	(FDPASS__CMSG_BOUND(FDPASS__OS_RECV_MAX_FDS) + FDPASS__OS_CONTROL_HEADROOM)
+
+/* Closes n descriptors, keeping errno. */
+void fdpass__close_all(const int *fds, size_t n);
+
+/* Backend: fills cred for a connected AF_UNIX socket. */
+int fdpass__os_peer_cred(int sock, struct fdpass_cred *cred);
+
+/* Sends with SIGPIPE suppressed by whatever means caps.h chose. */
+ssize_t fdpass__sendmsg_nosigpipe(int sock, const struct msghdr *mh,
+    int flags);
+
+#endif /* FDPASS_INTERNAL_H */

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: ISC */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Where the descriptors of one received message go. */
+struct collected {
+	int *fds;		/* the caller's array */
+	size_t capacity;
+	size_t count;		/* stored in fds[] so far */
+	int overflow;		/* more arrived than fit; those were closed */
+	int set_cloexec;	/* the kernel did not set FD_CLOEXEC for us */
+	int cloexec_errno;	/* first fcntl failure, 0 if none */
+};
+
+static void
+close_keeping_errno(int fd)
+{
+	fdpass__close_all(&fd, 1);
+}
+
+static void
+take_fd(struct collected *c, int fd)
+{
+	if (c->count == c->capacity) {
+		c->overflow = 1;
+		close_keeping_errno(fd);
+		return;
+	}
+	c->fds[c->count++] = fd;
+	if (c->set_cloexec && c->cloexec_errno == 0 &&
+	    fdpass__sys.fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		c->cloexec_errno = errno;
+}
+
+/*
+ * Descriptors in one control message, counting only what lies inside the
+ * buffer: a truncated message may claim more (DragonFly and old illumos do
+ * not shrink cmsg_len on truncation).
+ */
+static size_t
+payload_fds(const struct cmsghdr *cmsg, const unsigned char *end)
+{
+	const unsigned char *data = CMSG_DATA(cmsg);
+	size_t len = cmsg->cmsg_len - CMSG_LEN(0);
+	size_t avail = end > data ? (size_t)(end - data) : 0;
+
+	return (len < avail ? len : avail) / sizeof(int);
+}
+
+/*
+ * Walks every control message: SCM_RIGHTS descriptors go to the caller in
+ * order, across as many messages as the kernel produced (FreeBSD keeps the
+ * sender's messages apart); any other descriptor the kernel installed
+ * (Linux SCM_PIDFD) is closed.
+ */
+static int
+fd_at(const struct cmsghdr *cmsg, size_t i)
+{
+	int fd;
+
+	memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof fd, sizeof fd);
+	return fd;
+}
+
+static void
+collect_fds(struct msghdr *mh, struct collected *c)
+{
+	const unsigned char *end =
+	    (const unsigned char *)mh->msg_control + mh->msg_controllen;
+	struct cmsghdr *cmsg;
+	size_t i, n;
+
+	for (cmsg = CMSG_FIRSTHDR(mh); cmsg != NULL;
+	    cmsg = CMSG_NXTHDR(mh, cmsg)) {
+		/* A zero cmsg_len would make BSD's CMSG_NXTHDR loop forever. */
+		if (cmsg->cmsg_len < CMSG_LEN(0))
+			break;
+		n = payload_fds(cmsg, end);
+		if (cmsg->cmsg_level == SOL_SOCKET &&
+		    cmsg->cmsg_type == SCM_RIGHTS) {
+			for (i = 0; i < n; i++)
+				take_fd(c, fd_at(cmsg, i));
+		} else if (FDPASS__OS_CMSG_CARRIES_FD(cmsg->cmsg_level,
+		    cmsg->cmsg_type)) {
+			for (i = 0; i < n; i++)
+				close_keeping_errno(fd_at(cmsg, i));
+		}
+	}
+}
+
+static ssize_t
+recvmsg_retrying(int sock, struct msghdr *mh, int flags)
+{
+	size_t controllen = mh->msg_controllen;
+	ssize_t n;
+
+	do {
+		mh->msg_controllen = controllen;
+		mh->msg_flags = 0;
+		n = fdpass__sys.recvmsg(sock, mh, flags);
+	} while (n == -1 && errno == EINTR);
+	return n;
+}
+
+/*
+ * The BSDs and xnu fail recvmsg with EMSGSIZE when the descriptors cannot
+ * be installed (no free slot), after closing them.  On a stream socket the
+ * data stays queued (FreeBSD uipc_usrreq.c stream receive "link back the
+ * remaining data"; xnu uipc_socket.c soreceive), so it is read now and
+ * returned as a truncation, as Linux does.  A datagram is gone: the error
+ * stands.
+ */
+static ssize_t
+recv_stranded_stream_data(int sock, struct msghdr *mh, int flags)
+{
+	int type = 0;
+	socklen_t len = sizeof type;
+	ssize_t n;
+
+	if (fdpass__sys.getsockopt(sock, SOL_SOCKET, SO_TYPE, &type,
+	    &len) == -1 || type != SOCK_STREAM) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	n = recvmsg_retrying(sock, mh, flags | MSG_DONTWAIT);
+	if (n == -1)
+		errno = EMSGSIZE;
+	return n;
+}
+
+static int
+check_recv(const struct fdpass_msg *msg, int flags)
+{
+	if (msg == NULL || (flags & ~(FDPASS_NONBLOCK | FDPASS_NOCLOEXEC)) ||
+	    (msg->iov == NULL && msg->iovcnt > 0) ||
+	    (msg->fds == NULL && msg->nfds > 0)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (msg->iovcnt > INT_MAX ||
+	    CMSG_SPACE(FDPASS__OS_RECV_MAX_FDS * sizeof(int)) +
+	    FDPASS__OS_CONTROL_HEADROOM > FDPASS__RECV_CONTROL_SIZE) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t
+fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char buf[FDPASS__RECV_CONTROL_SIZE];
+	} control;
+	struct msghdr mh;
+	struct collected c;
+	int rflags, want_cloexec, stranded = 0;
+	ssize_t n;
+
+	if (check_recv(msg, flags) == -1) {
+		if (msg != NULL)
+			msg->nfds = 0;
+		return -1;
+	}
+	memset(&c, 0, sizeof c);
+	c.fds = msg->fds;
+	c.capacity = msg->nfds;
+	msg->nfds = 0;
+	msg->flags = 0;
+
+	/*
+	 * The buffer always has room for the most descriptors a peer can
+	 * send, whatever the caller's capacity: xnu and DragonFly install
+	 * descriptors that do not fit and lose their numbers.
+	 */
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = (struct iovec *)(uintptr_t)msg->iov;
+	mh.msg_iovlen = msg->iovcnt;
+	mh.msg_control = control.buf;
+	mh.msg_controllen = sizeof control.buf;
+
+	want_cloexec = !(flags & FDPASS_NOCLOEXEC);
+	c.set_cloexec = want_cloexec && !FDPASS__ATOMIC_CLOEXEC;
+	rflags = (flags & FDPASS_NONBLOCK) ? MSG_DONTWAIT : 0;
+	if (want_cloexec)
+		rflags |= FDPASS__RECV_CLOEXEC;
+
+	n = recvmsg_retrying(sock, &mh, rflags);
+	if (n == -1 && errno == EINVAL && (rflags & FDPASS__RECV_CLOEXEC)) {
+		/* A kernel older than its headers refuses the flag. */
+		rflags &= ~FDPASS__RECV_CLOEXEC;
+		c.set_cloexec = 1;
+		n = recvmsg_retrying(sock, &mh, rflags);
+	}
+	if (n == -1 && errno == EMSGSIZE &&
+	    FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA) {
+		stranded = 1;
+		n = recv_stranded_stream_data(sock, &mh, rflags);
+	}
+	if (n == -1)
+		return -1;
+
+	collect_fds(&mh, &c);
+	if (mh.msg_flags & MSG_TRUNC)
+		msg->flags |= FDPASS_TRUNC;
+	if ((mh.msg_flags & MSG_CTRUNC) || c.overflow || stranded) {
+		/* All or nothing: a partial set of descriptors is useless. */
+		fdpass__close_all(c.fds, c.count);
+		msg->flags |= FDPASS_CTRUNC;
+		return n;
+	}
+	if (c.cloexec_errno != 0) {
+		fdpass__close_all(c.fds, c.count);
+		errno = c.cloexec_errno;
+		return -1;
+	}
+	msg->nfds = c.count;
+	return n;
+}

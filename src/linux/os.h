@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Linux, as the kernel describes it.
+ *
+ * include/net/scm.h: SCM_MAX_FD 253, counted over every SCM_RIGHTS message
+ * of one sendmsg.  net/core/scm.c scm_detach_fds(): descriptors that do not
+ * fit, or cannot be installed (RLIMIT_NOFILE), are closed by the kernel,
+ * MSG_CTRUNC is set and the data is still returned; recvmsg never fails
+ * with EMSGSIZE for that.
+ */
+#ifndef FDPASS_OS_H
+#define FDPASS_OS_H
+
+#define FDPASS__OS_NAME "linux"
+#define FDPASS__OS_MAX_FDS 253
+#define FDPASS__OS_RECV_MAX_FDS 253
+#define FDPASS__OS_PEER_CRED "SO_PEERCRED"
+#define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 0
+
+/*
+ * Room for SCM_CREDENTIALS (SO_PASSCRED), SCM_PIDFD (SO_PASSPIDFD) and an
+ * SCM_SECURITY label (SO_PASSSEC, at most a page in theory, ~100 bytes for
+ * real SELinux/AppArmor contexts) so they never truncate the descriptors.
+ */
+#define FDPASS__OS_CONTROL_HEADROOM 512
+
+/*
+ * SCM_PIDFD (Linux 6.5, include/uapi/asm-generic/socket.h) installs a pidfd
+ * for the sender; older libc headers lack the name, the value is ABI.
+ */
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x4c
+#endif
+#define FDPASS__OS_CMSG_CARRIES_FD(level, type) \
+	((level) == SOL_SOCKET && (type) == SCM_PIDFD)
+
+#endif /* FDPASS_OS_H */

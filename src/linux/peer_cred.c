@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: ISC */
+#include "internal.h"
+
+#include <errno.h>
+
+/*
+ * SO_PEERCRED reports the peer at connect() or socketpair() time, not at
+ * the time of the call (net/core/sock.c sk_getsockopt).  A pid of 0 means
+ * the peer lives in a pid namespace we cannot see: unknown.
+ */
+int
+fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
+{
+	struct ucred uc;
+	socklen_t len = sizeof uc;
+
+	if (fdpass__sys.getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc,
+	    &len) == -1)
+		return -1;
+	if (len != sizeof uc) {
+		errno = EINVAL;
+		return -1;
+	}
+	cred->pid = uc.pid > 0 ? uc.pid : -1;
+	cred->uid = uc.uid;
+	cred->gid = uc.gid;
+	return 0;
+}
