@@ -25,11 +25,12 @@
 #define FDPASS__OS_CONTROL_HEADROOM 512
 
 /*
- * SCM_PIDFD (Linux 6.5, include/uapi/asm-generic/socket.h) installs a pidfd
- * for the sender; older libc headers lack the name, the value is ABI.
+ * SCM_PIDFD (Linux 6.5, include/linux/socket.h; glibc names it from 2.39)
+ * installs a pidfd for the sender when the receiver set SO_PASSPIDFD.  The
+ * value is ABI, so older headers get it here.
  */
 #ifndef SCM_PIDFD
-#define SCM_PIDFD 0x4c
+#define SCM_PIDFD 0x04
 #endif
 #define FDPASS__OS_CMSG_CARRIES_FD(level, type) \
 	((level) == SOL_SOCKET && (type) == SCM_PIDFD)

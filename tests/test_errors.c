@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: ISC */
+/* Every refusal of the contract: errno, nothing sent, nothing leaked. */
+#include "support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "fdpass.h"
+
+static const struct iovec one_byte = { .iov_base = (void *)"x", .iov_len = 1 };
+
+static void
+too_many_fds_is_emsgsize(void **state)
+{
+	size_t n = fdpass_max_fds() + 1, i;
+	int sv[2], p[2], *fds;
+	struct fdpass_msg msg;
+
+	(void)state;
+	fds = calloc(n, sizeof *fds);
+	assert_non_null(fds);
+	xsocketpair(SOCK_STREAM, sv);
+	xpipe(p);
+	for (i = 0; i < n; i++)
+		fds[i] = p[1];
+	errno = 0;
+	assert_int_equal(fdpass_send_with_fds(sv[0], &one_byte, 1, fds, n), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	msg = (struct fdpass_msg){ .iov = &one_byte, .iovcnt = 1, .fds = fds,
+	    .nfds = n };
+	assert_int_equal(fdpass_sendmsg(sv[0], &msg, 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_nothing_queued(sv[1]);
+	/* The limit itself is fine. */
+	send_fds(sv[0], fds, n - 1);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+	free(fds);
+}
+
+static void
+fds_without_data_is_einval(void **state)
+{
+	int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+	struct iovec empty[2] = { { .iov_base = (void *)"", .iov_len = 0 },
+	    { .iov_base = NULL, .iov_len = 0 } };
+	int sv[2], p[2];
+	size_t i;
+
+	(void)state;
+	xpipe(p);
+	for (i = 0; i < 3; i++) {
+		xsocketpair(types[i], sv);
+		errno = 0;
+		assert_int_equal(fdpass_send_with_fd(sv[0], NULL, 0, p[0]), -1);
+		assert_int_equal(errno, EINVAL);
+		errno = 0;
+		assert_int_equal(fdpass_send_with_fd(sv[0], empty, 2, p[0]), -1);
+		assert_int_equal(errno, EINVAL);
+		assert_nothing_queued(sv[1]);
+		xclose_all(sv, 2);
+	}
+	xclose_all(p, 2);
+}
+
+static void
+closed_fd_is_ebadf(void **state)
+{
+	int sv[2], p[2], fds[2];
+
+	(void)state;
+	xsocketpair(SOCK_STREAM, sv);
+	xpipe(p);
+	fds[0] = p[0];
+	fds[1] = p[1];
+	xclose(p[1]);		/* fds[1] now names nothing */
+	errno = 0;
+	assert_int_equal(fdpass_send_with_fds(sv[0], &one_byte, 1, fds, 2), -1);
+	assert_int_equal(errno, EBADF);
+	errno = 0;
+	assert_int_equal(fdpass_send_with_fd(sv[0], &one_byte, 1, -1), -1);
+	assert_int_equal(errno, EBADF);
+	assert_nothing_queued(sv[1]);
+	xclose(p[0]);
+	xclose_all(sv, 2);
+}
+
+static void
+null_arguments_are_einval(void **state)
+{
+	int sv[2], fd = -1, fds[1];
+	size_t nfds = 1;
+	char buf[4];
+	struct fdpass_msg msg;
+
+	(void)state;
+	xsocketpair(SOCK_STREAM, sv);
+#define EXPECT_EINVAL(call) do {				\
+		errno = 0;					\
+		assert_int_equal((call), -1);			\
+		assert_int_equal(errno, EINVAL);		\
+	} while (0)
+	EXPECT_EINVAL(fdpass_sendmsg(sv[0], NULL, 0));
+	EXPECT_EINVAL(fdpass_recvmsg(sv[1], NULL, 0));
+	EXPECT_EINVAL(fdpass_send_with_fds(sv[0], NULL, 1, NULL, 0));
+	EXPECT_EINVAL(fdpass_send_with_fds(sv[0], &one_byte, 1, NULL, 1));
+	EXPECT_EINVAL(fdpass_recv_with_fd(sv[1], buf, sizeof buf, NULL));
+	EXPECT_EINVAL(fdpass_recv_with_fds(sv[1], buf, sizeof buf, fds, NULL));
+	EXPECT_EINVAL(fdpass_recv_with_fds(sv[1], buf, sizeof buf, NULL, &nfds));
+	assert_int_equal(nfds, 0);
+	EXPECT_EINVAL(fdpass_recv_with_fd(sv[1], NULL, 1, &fd));
+	assert_int_equal(fd, -1);
+	msg = (struct fdpass_msg){ .iov = NULL, .iovcnt = 1 };
+	EXPECT_EINVAL(fdpass_recvmsg(sv[1], &msg, 0));
+	msg = (struct fdpass_msg){ .iov = &one_byte, .iovcnt = 1, .fds = NULL,
+	    .nfds = 2 };
+	EXPECT_EINVAL(fdpass_recvmsg(sv[1], &msg, 0));
+	assert_int_equal(msg.nfds, 0);
+	msg = (struct fdpass_msg){ .iov = &one_byte, .iovcnt = 1 };
+	EXPECT_EINVAL(fdpass_sendmsg(sv[0], &msg, 0x100));
+	EXPECT_EINVAL(fdpass_recvmsg(sv[1], &msg, 0x100));
+#undef EXPECT_EINVAL
+	assert_nothing_queued(sv[1]);
+	assert_nothing_queued(sv[0]);
+	xclose_all(sv, 2);
+}
+
+/*
+ * The send runs in a child whose SIGPIPE is at its default disposition:
+ * if the library let the signal through, the child dies of it.
+ */
+static void
+epipe_in_child(int type)
+{
+	struct sigaction before, after;
+	sigset_t mask_before, mask_after;
+	int sv[2], status, ok;
+	pid_t pid;
+
+	xsocketpair(type, sv);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		sigemptyset(&mask_before);
+		sigprocmask(SIG_SETMASK, &mask_before, NULL);
+		close(sv[1]);
+		sigaction(SIGPIPE, NULL, &before);
+		errno = 0;
+		ok = fdpass_send_with_fd(sv[0], &one_byte, 1, sv[0]) == -1 &&
+		    errno == EPIPE;
+		ok = ok && fdpass_send_with_fds(sv[0], &one_byte, 1, NULL, 0) ==
+		    -1 && errno == EPIPE;
+		sigaction(SIGPIPE, NULL, &after);
+		sigprocmask(SIG_SETMASK, NULL, &mask_after);
+		ok = ok && before.sa_handler == SIG_DFL &&
+		    after.sa_handler == SIG_DFL &&
+		    !sigismember(&mask_after, SIGPIPE);
+		_exit(ok ? 0 : 1);
+	}
+	xclose_all(sv, 2);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_false(WIFSIGNALED(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void
+epipe_stream(void **state)
+{
+	(void)state;
+	epipe_in_child(SOCK_STREAM);
+}
+
+static void
+epipe_seqpacket(void **state)
+{
+	(void)state;
+	epipe_in_child(SOCK_SEQPACKET);
+}
+
+static void
+dgram_peer_gone(void **state)
+{
+	int sv[2], p[2];
+
+	(void)state;
+	xsocketpair(SOCK_DGRAM, sv);
+	xpipe(p);
+	xclose(sv[1]);
+	errno = 0;
+	assert_int_equal(fdpass_send_with_fd(sv[0], &one_byte, 1, p[0]), -1);
+	assert_true(errno == ECONNREFUSED || errno == ENOTCONN ||
+	    errno == EPIPE);
+	xclose(sv[0]);
+	xclose_all(p, 2);
+}
+
+static void
+peer_closed_stream_reads_zero(void **state)
+{
+	int sv[2], fd = -5, fds[2] = { -5, -5 };
+	size_t nfds = 2;
+	char buf[4];
+
+	(void)state;
+	xsocketpair(SOCK_STREAM, sv);
+	xclose(sv[0]);
+	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd), 0);
+	assert_int_equal(fd, -1);
+	assert_int_equal(fdpass_recv_with_fds(sv[1], buf, sizeof buf, fds,
+	    &nfds), 0);
+	assert_int_equal(nfds, 0);
+	xclose(sv[1]);
+
+	xsocketpair(SOCK_SEQPACKET, sv);
+	xclose(sv[0]);
+	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd), 0);
+	assert_int_equal(fd, -1);
+	xclose(sv[1]);
+}
+
+static void
+nonblock_recv_is_eagain(void **state)
+{
+	int sv[2], fd = -5, fds[1];
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct fdpass_msg msg = { .iov = &iov, .iovcnt = 1, .fds = fds,
+	    .nfds = 1 };
+
+	(void)state;
+	xsocketpair(SOCK_STREAM, sv);
+	errno = 0;
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, FDPASS_NONBLOCK), -1);
+	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+	assert_int_equal(msg.nfds, 0);
+	xclose_all(sv, 2);
+
+	/* A non-blocking socket does the same for the simple calls. */
+	xsocketpair(SOCK_STREAM | FDPASS_SOCK_NONBLOCK, sv);
+	errno = 0;
+	assert_int_equal(fdpass_recv_with_fd(sv[1], &c, 1, &fd), -1);
+	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+	assert_int_equal(fd, -1);
+	xclose_all(sv, 2);
+}
+
+/* Fills sv[0]'s send buffer with FDPASS_NONBLOCK until it refuses. */
+static size_t
+fill_send_buffer(int sock)
+{
+	static char chunk[4096];
+	struct iovec iov = { .iov_base = chunk, .iov_len = sizeof chunk };
+	struct fdpass_msg msg = { .iov = &iov, .iovcnt = 1 };
+	size_t total = 0;
+	ssize_t n;
+
+	while ((n = fdpass_sendmsg(sock, &msg, FDPASS_NONBLOCK)) > 0)
+		total += (size_t)n;
+	assert_int_equal(n, -1);
+	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+	return total;
+}
+
+static void
+drain(int sock, size_t total)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while (total > 0) {
+		n = read(sock, buf, total < sizeof buf ? total : sizeof buf);
+		assert_true(n > 0);
+		total -= (size_t)n;
+	}
+}
+
+static void
+nonblock_send_is_eagain(void **state)
+{
+	int sv[2], p[2], fds[1];
+	struct fdpass_msg msg = { .iov = &one_byte, .iovcnt = 1, .fds = fds,
+	    .nfds = 1 };
+	size_t total;
+
+	(void)state;
+	xsocketpair(SOCK_STREAM, sv);
+	xpipe(p);
+	fds[0] = p[0];
+	total = fill_send_buffer(sv[0]);
+	errno = 0;
+	assert_int_equal(fdpass_sendmsg(sv[0], &msg, FDPASS_NONBLOCK), -1);
+	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+	drain(sv[1], total);
+	assert_nothing_queued(sv[1]);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
+static volatile sig_atomic_t interruptions;
+
+static void
+count_interruption(int sig)
+{
+	(void)sig;
+	interruptions++;
+}
+
+struct interrupter {
+	pthread_t target;
+	int sock;
+	size_t drain_bytes;	/* 0: send a message with an fd instead */
+	int fd;
+};
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Interrupts the blocked main thread, then unblocks it. */
+static void *
+interrupt_then_unblock(void *arg)
+{
+	struct interrupter *it = arg;
+
+	sleep_ms(100);
+	pthread_kill(it->target, SIGUSR1);
+	sleep_ms(100);
+	if (it->drain_bytes > 0)
+		drain(it->sock, it->drain_bytes);
+	else
+		send_fds(it->sock, &it->fd, 1);
+	return NULL;
+}
+
+static void
+install_interrupting_handler(struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = count_interruption;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: the kernel returns EINTR */
+	assert_int_equal(sigaction(SIGUSR1, &sa, old), 0);
+	interruptions = 0;
+}
+
+static void
+eintr_is_retried_on_recv(void **state)
+{
+	struct interrupter it;
+	struct sigaction old;
+	pthread_t thread;
+	int sv[2], p[2], got = -1;
+	char c;
+
+	(void)state;
+	xsocketpair(SOCK_STREAM, sv);
+	xpipe(p);
+	install_interrupting_handler(&old);
+	it = (struct interrupter){ .target = pthread_self(), .sock = sv[0],
+	    .fd = p[1] };
+	assert_int_equal(pthread_create(&thread, NULL, interrupt_then_unblock,
+	    &it), 0);
+	assert_int_equal(fdpass_recv_with_fd(sv[1], &c, 1, &got), 1);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_int_equal(interruptions, 1);
+	assert_same_pipe(p[0], got);
+	assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+	xclose(got);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
+static void
+eintr_is_retried_on_send(void **state)
+{
+	struct interrupter it;
+	struct sigaction old;
+	pthread_t thread;
+	int sv[2], p[2], got = -1;
+	size_t total;
+	char c;
+
+	(void)state;
+	xsocketpair(SOCK_STREAM, sv);
+	xpipe(p);
+	total = fill_send_buffer(sv[0]);
+	install_interrupting_handler(&old);
+	it = (struct interrupter){ .target = pthread_self(), .sock = sv[1],
+	    .drain_bytes = total };
+	assert_int_equal(pthread_create(&thread, NULL, interrupt_then_unblock,
+	    &it), 0);
+	assert_int_equal(fdpass_send_with_fd(sv[0], &one_byte, 1, p[1]), 1);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_int_equal(interruptions, 1);
+	assert_int_equal(fdpass_recv_with_fd(sv[1], &c, 1, &got), 1);
+	assert_same_pipe(p[0], got);
+	assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+	xclose(got);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		fd_test(too_many_fds_is_emsgsize),
+		fd_test(fds_without_data_is_einval),
+		fd_test(closed_fd_is_ebadf),
+		fd_test(null_arguments_are_einval),
+		fd_test(epipe_stream),
+		fd_test(epipe_seqpacket),
+		fd_test(dgram_peer_gone),
+		fd_test(peer_closed_stream_reads_zero),
+		fd_test(nonblock_recv_is_eagain),
+		fd_test(nonblock_send_is_eagain),
+		fd_test(eintr_is_retried_on_recv),
+		fd_test(eintr_is_retried_on_send),
+	};
+
+	return cmocka_run_group_tests_name("errors", tests, NULL, NULL);
+}

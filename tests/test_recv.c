@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: ISC */
+/* Receiving: truncation in both forms, boundaries, EMFILE, companions. */
+#include "support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include "fdpass.h"
+
+static void
+make_pipes(int reads[], int writes[], size_t n)
+{
+	size_t i;
+	int p[2];
+
+	for (i = 0; i < n; i++) {
+		xpipe(p);
+		reads[i] = p[0];
+		writes[i] = p[1];
+	}
+}
+
+static void
+send_data_fds(int sock, const char *data, const int *fds, size_t n)
+{
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = strlen(data) };
+
+	assert_int_equal(fdpass_send_with_fds(sock, &iov, 1, fds, n),
+	    (ssize_t)strlen(data));
+}
+
+/* fdpass_recvmsg keeps the data, closes every descriptor, says CTRUNC. */
+static void
+recvmsg_truncation_keeps_data(void **state)
+{
+	int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+	int sv[2], reads[3], writes[3], got[2] = { -5, -5 };
+	char buf[16];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+	struct fdpass_msg msg;
+	size_t before, i;
+
+	(void)state;
+	make_pipes(reads, writes, 3);
+	for (i = 0; i < 3; i++) {
+		xsocketpair(types[i], sv);
+		send_data_fds(sv[0], "hello", writes, 3);
+		before = count_open_fds();
+		msg = (struct fdpass_msg){ .iov = &iov, .iovcnt = 1,
+		    .fds = got, .nfds = 2 };
+		assert_int_equal(fdpass_recvmsg(sv[1], &msg, 0), 5);
+		assert_memory_equal(buf, "hello", 5);
+		assert_int_equal(msg.nfds, 0);
+		assert_int_equal(msg.flags, FDPASS_CTRUNC);
+		assert_int_equal(count_open_fds(), before);
+
+		/* The connection goes on in step. */
+		send_data_fds(sv[0], "next", writes, 1);
+		msg = (struct fdpass_msg){ .iov = &iov, .iovcnt = 1,
+		    .fds = got, .nfds = 2 };
+		assert_int_equal(fdpass_recvmsg(sv[1], &msg, 0), 4);
+		assert_int_equal(msg.nfds, 1);
+		assert_int_equal(msg.flags, 0);
+		assert_same_pipe(reads[0], got[0]);
+		xclose(got[0]);
+		xclose_all(sv, 2);
+	}
+	xclose_all(reads, 3);
+	xclose_all(writes, 3);
+}
+
+/* Capacity zero: every arriving descriptor is a truncation. */
+static void
+recvmsg_without_room_for_fds(void **state)
+{
+	int sv[2], p[2];
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct fdpass_msg msg = { .iov = &iov, .iovcnt = 1 };
+
+	(void)state;
+	xsocketpair(SOCK_STREAM, sv);
+	xpipe(p);
+	send_fds(sv[0], p, 2);
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, 0), 1);
+	assert_int_equal(msg.flags, FDPASS_CTRUNC);
+	assert_int_equal(msg.nfds, 0);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
+static void
+simple_calls_fail_with_emsgsize(void **state)
+{
+	int sv[2], reads[3], writes[3], got[2] = { -5, -5 }, fd = -5;
+	size_t nfds = 2;
+	char buf[16];
+
+	(void)state;
+	make_pipes(reads, writes, 3);
+	xsocketpair(SOCK_SEQPACKET, sv);
+
+	send_data_fds(sv[0], "three", writes, 3);
+	errno = 0;
+	assert_int_equal(fdpass_recv_with_fds(sv[1], buf, sizeof buf, got,
+	    &nfds), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(nfds, 0);
+
+	send_data_fds(sv[0], "two", writes, 2);
+	errno = 0;
+	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(fd, -1);
+
+	/* None sent: -1 in *fd, not an error. */
+	send_data_fds(sv[0], "none", NULL, 0);
+	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd), 4);
+	assert_int_equal(fd, -1);
+
+	/* Exactly the capacity is fine. */
+	send_data_fds(sv[0], "two", writes, 2);
+	nfds = 2;
+	assert_int_equal(fdpass_recv_with_fds(sv[1], buf, sizeof buf, got,
+	    &nfds), 3);
+	assert_int_equal(nfds, 2);
+	assert_same_pipe(reads[0], got[0]);
+	assert_same_pipe(reads[1], got[1]);
+	xclose_all(got, 2);
+	xclose_all(sv, 2);
+	xclose_all(reads, 3);
+	xclose_all(writes, 3);
+}
+
+/* Each message keeps its own descriptors and its own bounds. */
+static void
+message_boundaries(int type)
+{
+	int sv[2], reads[2], writes[2], got[2] = { -5, -5 };
+	size_t nfds;
+	char buf[16];
+
+	make_pipes(reads, writes, 2);
+	xsocketpair(type, sv);
+	send_data_fds(sv[0], "first", &writes[0], 1);
+	send_data_fds(sv[0], "second", &writes[1], 1);
+	nfds = 2;
+	assert_int_equal(fdpass_recv_with_fds(sv[1], buf, sizeof buf, got,
+	    &nfds), 5);
+	assert_int_equal(nfds, 1);
+	assert_same_pipe(reads[0], got[0]);
+	nfds = 2;
+	assert_int_equal(fdpass_recv_with_fds(sv[1], buf, sizeof buf, &got[1],
+	    &nfds), 6);
+	assert_int_equal(nfds, 1);
+	assert_same_pipe(reads[1], got[1]);
+	xclose_all(got, 2);
+	xclose_all(sv, 2);
+	xclose_all(reads, 2);
+	xclose_all(writes, 2);
+}
+
+static void
+dgram_boundaries(void **state)
+{
+	(void)state;
+	message_boundaries(SOCK_DGRAM);
+}
+
+static void
+seqpacket_boundaries(void **state)
+{
+	(void)state;
+	message_boundaries(SOCK_SEQPACKET);
+}
+
+/* Stream: descriptors come with the read that takes their first byte. */
+static void
+stream_fds_arrive_with_their_bytes(void **state)
+{
+	int sv[2], p[2], fd = -5;
+	char buf[8];
+	ssize_t n;
+
+	(void)state;
+	xsocketpair(SOCK_STREAM, sv);
+	xpipe(p);
+	send_data_fds(sv[0], "abc", &p[1], 1);
+	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, 1, &fd), 1);
+	assert_int_equal(buf[0], 'a');
+	assert_same_pipe(p[0], fd);
+	xclose(fd);
+	n = fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd);
+	assert_int_equal(n, 2);
+	assert_memory_equal(buf, "bc", 2);
+	assert_int_equal(fd, -1);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
+static void
+datagram_data_truncation(int type)
+{
+	int sv[2], p[2], fd = -5;
+	char buf[4];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+	struct fdpass_msg msg = { .iov = &iov, .iovcnt = 1, .fds = &fd,
+	    .nfds = 1 };
+
+	xsocketpair(type, sv);
+	xpipe(p);
+	send_data_fds(sv[0], "0123456789", &p[1], 1);
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, 0), 4);
+	assert_memory_equal(buf, "0123", 4);
+	assert_int_equal(msg.flags, FDPASS_TRUNC);
+	assert_int_equal(msg.nfds, 1);
+	assert_same_pipe(p[0], fd);
+	xclose(fd);
+
+	/* The simple call returns the bytes that fit, like recv(2). */
+	send_data_fds(sv[0], "abcdefgh", &p[1], 1);
+	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd), 4);
+	assert_memory_equal(buf, "abcd", 4);
+	assert_same_pipe(p[0], fd);
+	xclose(fd);
+	assert_nothing_queued(sv[1]);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
+static void
+dgram_data_truncation(void **state)
+{
+	(void)state;
+	datagram_data_truncation(SOCK_DGRAM);
+}
+
+static void
+seqpacket_data_truncation(void **state)
+{
+	(void)state;
+	datagram_data_truncation(SOCK_SEQPACKET);
+}
+
+static void
+empty_datagram(void **state)
+{
+	int sv[2], fds[2] = { -5, -5 };
+	size_t nfds = 2;
+	char buf[4];
+
+	(void)state;
+	xsocketpair(SOCK_DGRAM, sv);
+	assert_int_equal(send(sv[0], "", 0, 0), 0);
+	assert_int_equal(fdpass_recv_with_fds(sv[1], buf, sizeof buf, fds,
+	    &nfds), 0);
+	assert_int_equal(nfds, 0);
+	xclose_all(sv, 2);
+}
+
+/* The lowest free descriptor number: every one below it is in use. */
+static int
+lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	assert_true(fd >= 0);
+	xclose(fd);
+	return fd;
+}
+
+/*
+ * No free slot while receiving: nothing leaks, the data comes back with
+ * FDPASS_CTRUNC (or the simple calls fail with EMSGSIZE), and once a slot
+ * is free again the same connection works.
+ */
+static void
+emfile_while_receiving(int type)
+{
+	int sv[2], reads[2], writes[2], got[2] = { -5, -5 }, fd = -5;
+	struct rlimit saved, tight;
+	char buf[8];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+	struct fdpass_msg msg = { .iov = &iov, .iovcnt = 1, .fds = got,
+	    .nfds = 2 };
+	size_t before;
+	ssize_t n;
+
+	make_pipes(reads, writes, 2);
+	xsocketpair(type, sv);
+	send_data_fds(sv[0], "full", writes, 2);
+	send_data_fds(sv[0], "full2", writes, 1);
+
+	before = count_open_fds();
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	tight = saved;
+	tight.rlim_cur = (rlim_t)lowest_free_fd();
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &tight), 0);
+	n = fdpass_recvmsg(sv[1], &msg, 0);
+	errno = 0;
+	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	assert_int_equal(fd, -1);
+	if (n == -1) {
+		/* The kernel dropped the datagram (the BSDs). */
+		assert_int_equal(errno, EMSGSIZE);
+	} else {
+		assert_int_equal(n, 4);
+		assert_memory_equal(buf, "full", 4);
+		assert_int_equal(msg.flags & FDPASS_CTRUNC, FDPASS_CTRUNC);
+	}
+	assert_int_equal(msg.nfds, 0);
+	assert_int_equal(count_open_fds(), before);
+
+	send_data_fds(sv[0], "again", writes, 2);
+	msg.nfds = 2;
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, 0), 5);
+	assert_int_equal(msg.nfds, 2);
+	assert_int_equal(msg.flags, 0);
+	assert_same_pipe(reads[0], got[0]);
+	assert_same_pipe(reads[1], got[1]);
+	xclose_all(got, 2);
+	xclose_all(sv, 2);
+	xclose_all(reads, 2);
+	xclose_all(writes, 2);
+}
+
+static void
+emfile_stream(void **state)
+{
+	(void)state;
+	emfile_while_receiving(SOCK_STREAM);
+}
+
+static void
+emfile_dgram(void **state)
+{
+	(void)state;
+	emfile_while_receiving(SOCK_DGRAM);
+}
+
+/*
+ * Companions of SCM_RIGHTS (credentials, a pidfd) fit beside the most
+ * descriptors a peer can send, and a descriptor that arrives in one of them
+ * is closed, not leaked.
+ */
+static void
+companion_messages(int option, const char *name)
+{
+	int sv[2], p[2], one = 1, *got;
+	size_t n = fdpass_max_fds(), nfds = n, before, i;
+	int *writes;
+	char c;
+
+	raise_fd_limit();
+	xsocketpair(SOCK_STREAM, sv);
+	if (setsockopt(sv[1], SOL_SOCKET, option, &one, sizeof one) == -1) {
+		print_message("%s not supported by this kernel: skipped\n", name);
+		xclose_all(sv, 2);
+		skip();
+	}
+	xpipe(p);
+	got = test_calloc(n, sizeof *got);
+	writes = test_calloc(n, sizeof *writes);
+	for (i = 0; i < n; i++)
+		writes[i] = p[1];
+	send_fds(sv[0], writes, n);
+	before = count_open_fds();
+	assert_int_equal(fdpass_recv_with_fds(sv[1], &c, 1, got, &nfds), 1);
+	assert_int_equal(nfds, n);
+	assert_int_equal(count_open_fds(), before + n);
+	for (i = 0; i < n; i++)
+		assert_same_pipe(p[0], got[i]);
+	xclose_all(got, n);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+	test_free(got);
+	test_free(writes);
+}
+
+static void
+with_passcred(void **state)
+{
+	(void)state;
+#ifdef SO_PASSCRED
+	companion_messages(SO_PASSCRED, "SO_PASSCRED");
+#else
+	skip();
+#endif
+}
+
+static void
+with_passpidfd(void **state)
+{
+	(void)state;
+#ifdef __linux__
+	/* include/uapi/asm-generic/socket.h, Linux 6.5. */
+	companion_messages(76 /* SO_PASSPIDFD */, "SO_PASSPIDFD");
+#else
+	skip();
+#endif
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		fd_test(recvmsg_truncation_keeps_data),
+		fd_test(recvmsg_without_room_for_fds),
+		fd_test(simple_calls_fail_with_emsgsize),
+		fd_test(dgram_boundaries),
+		fd_test(seqpacket_boundaries),
+		fd_test(stream_fds_arrive_with_their_bytes),
+		fd_test(dgram_data_truncation),
+		fd_test(seqpacket_data_truncation),
+		fd_test(empty_datagram),
+		fd_test(emfile_stream),
+		fd_test(emfile_dgram),
+		fd_test(with_passcred),
+		fd_test(with_passpidfd),
+	};
+
+	return cmocka_run_group_tests_name("recv", tests, NULL, NULL);
+}
