@@ -18,6 +18,11 @@ set(FDPASS_BACKEND_SOURCES_linux src/linux/peer_cred.c)
 set(FDPASS_BACKEND_SOURCES_bsd src/bsd/peer_cred.c)
 set(FDPASS_BACKEND_SOURCES_darwin src/darwin/peer_cred.c)
 
+# Calls between the library's own exported functions need not go through
+# the PLT: nothing may interpose on them.
+include(CheckCCompilerFlag)
+check_c_compiler_flag(-fno-semantic-interposition FDPASS_HAVE_NO_SEMANTIC_INTERPOSITION)
+
 function(fdpass_add_objects name backend config_dir)
   cmake_parse_arguments(PARSE_ARGV 3 arg "" "" "DEFINITIONS;INCLUDES")
   set(sources ${FDPASS_COMMON_SOURCES} ${FDPASS_BACKEND_SOURCES_${backend}})
@@ -31,5 +36,6 @@ function(fdpass_add_objects name backend config_dir)
       ${fdpass_SOURCE_DIR}/src/${backend} ${fdpass_SOURCE_DIR}/src/common
     PUBLIC $<BUILD_INTERFACE:${fdpass_SOURCE_DIR}/include>)
   target_compile_definitions(${name} PRIVATE ${FDPASS_SYSTEM_DEFINITIONS} ${arg_DEFINITIONS})
-  target_compile_options(${name} PRIVATE ${FDPASS_WARNING_FLAGS})
+  target_compile_options(${name} PRIVATE ${FDPASS_WARNING_FLAGS}
+    $<$<BOOL:${FDPASS_HAVE_NO_SEMANTIC_INTERPOSITION}>:-fno-semantic-interposition>)
 endfunction()

@@ -36,9 +36,10 @@
 #include "caps.h"
 
 /*
- * Every system call that tests need to answer differently goes through this
- * table.  It is const in the library (the calls are direct after inlining);
- * only the test build, with FDPASS_TEST_SEAMS, may rewrite it.
+ * Every system call that tests need to answer differently is made through
+ * FDPASS__SYSCALL(name).  In the library that is the plain call; the test
+ * build (FDPASS_TEST_SEAMS) routes it through a table of function pointers
+ * that a test may rewrite, so the simulated kernels run the very same code.
  */
 struct fdpass__syscalls {
 	ssize_t (*sendmsg)(int, const struct msghdr *, int);
@@ -52,13 +53,12 @@ struct fdpass__syscalls {
 };
 
 #ifdef FDPASS_TEST_SEAMS
-#define FDPASS__SEAM_QUALIFIER
-#else
-#define FDPASS__SEAM_QUALIFIER const
-#endif
-
-extern FDPASS__SEAM_QUALIFIER struct fdpass__syscalls fdpass__sys;
+extern struct fdpass__syscalls fdpass__sys;
 extern const struct fdpass__syscalls fdpass__real_syscalls;
+#define FDPASS__SYSCALL(name) (fdpass__sys.name)
+#else
+#define FDPASS__SYSCALL(name) name
+#endif
 
 /*
  * An upper bound of CMSG_SPACE(n * sizeof(int)) on every OS: headers are at

@@ -34,7 +34,7 @@ take_fd(struct collected *c, int fd)
 	}
 	c->fds[c->count++] = fd;
 	if (c->set_cloexec && c->cloexec_errno == 0 &&
-	    fdpass__sys.fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+	    FDPASS__SYSCALL(fcntl)(fd, F_SETFD, FD_CLOEXEC) == -1)
 		c->cloexec_errno = errno;
 }
 
@@ -103,7 +103,7 @@ recvmsg_retrying(int sock, struct msghdr *mh, int flags)
 	do {
 		mh->msg_controllen = controllen;
 		mh->msg_flags = 0;
-		n = fdpass__sys.recvmsg(sock, mh, flags);
+		n = FDPASS__SYSCALL(recvmsg)(sock, mh, flags);
 	} while (n == -1 && errno == EINTR);
 	return n;
 }
@@ -123,7 +123,7 @@ recv_stranded_stream_data(int sock, struct msghdr *mh, int flags)
 	socklen_t len = sizeof type;
 	ssize_t n;
 
-	if (fdpass__sys.getsockopt(sock, SOL_SOCKET, SO_TYPE, &type,
+	if (FDPASS__SYSCALL(getsockopt)(sock, SOL_SOCKET, SO_TYPE, &type,
 	    &len) == -1 || type != SOCK_STREAM) {
 		errno = EMSGSIZE;
 		return -1;

@@ -11,7 +11,7 @@ sendmsg_retrying(int sock, const struct msghdr *mh, int flags)
 	ssize_t n;
 
 	do
-		n = fdpass__sys.sendmsg(sock, mh, flags);
+		n = FDPASS__SYSCALL(sendmsg)(sock, mh, flags);
 	while (n == -1 && errno == EINTR);
 	return n;
 }
@@ -35,7 +35,7 @@ fdpass__sendmsg_nosigpipe(int sock, const struct msghdr *mh, int flags)
 {
 	int one = 1;
 
-	if (fdpass__sys.setsockopt(sock, SOL_SOCKET, SO_NOSIGPIPE, &one,
+	if (FDPASS__SYSCALL(setsockopt)(sock, SOL_SOCKET, SO_NOSIGPIPE, &one,
 	    sizeof one) == -1)
 		return -1;
 	return sendmsg_retrying(sock, mh, flags);

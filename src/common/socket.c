@@ -9,17 +9,17 @@
 static int
 set_cloexec(int fd)
 {
-	return fdpass__sys.fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return FDPASS__SYSCALL(fcntl)(fd, F_SETFD, FD_CLOEXEC);
 }
 
 static int
 set_nonblock(int fd)
 {
-	int fl = fdpass__sys.fcntl(fd, F_GETFL, 0);
+	int fl = FDPASS__SYSCALL(fcntl)(fd, F_GETFL, 0);
 
 	if (fl == -1)
 		return -1;
-	return fdpass__sys.fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	return FDPASS__SYSCALL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 /* Whatever socketpair could not set atomically is set now. */
@@ -54,12 +54,12 @@ fdpass_socketpair(int type, int sv[2])
 #endif
 
 	atomic = FDPASS__SOCK_CLOEXEC | (nonblock ? FDPASS__SOCK_NONBLOCK : 0);
-	if (fdpass__sys.socketpair(AF_UNIX, type | atomic, 0, sv) == -1) {
+	if (FDPASS__SYSCALL(socketpair)(AF_UNIX, type | atomic, 0, sv) == -1) {
 		/* A kernel older than its headers refuses the flags. */
 		if (atomic == 0 || errno != EINVAL)
 			return -1;
 		atomic = 0;
-		if (fdpass__sys.socketpair(AF_UNIX, type, 0, sv) == -1)
+		if (FDPASS__SYSCALL(socketpair)(AF_UNIX, type, 0, sv) == -1)
 			return -1;
 	}
 	if (finish_socket(sv[0], atomic, nonblock) == -1 ||
@@ -83,14 +83,14 @@ check_connected_unix(int sock)
 	socklen_t len = sizeof ss;
 
 	memset(&ss, 0, sizeof ss);
-	if (fdpass__sys.getsockname(sock, (struct sockaddr *)&ss, &len) == -1)
+	if (FDPASS__SYSCALL(getsockname)(sock, (struct sockaddr *)&ss, &len) == -1)
 		return -1;
 	if (ss.ss_family != AF_UNIX) {
 		errno = EINVAL;
 		return -1;
 	}
 	len = sizeof ss;
-	return fdpass__sys.getpeername(sock, (struct sockaddr *)&ss, &len);
+	return FDPASS__SYSCALL(getpeername)(sock, (struct sockaddr *)&ss, &len);
 }
 
 int

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#ifdef FDPASS_TEST_SEAMS
+
 static int
 real_fcntl(int fd, int cmd, int arg)
 {
@@ -69,8 +71,9 @@ real_getpeername(int sock, struct sockaddr *sa, socklen_t *len)
 }
 
 const struct fdpass__syscalls fdpass__real_syscalls = FDPASS__REAL_SYSCALLS;
-FDPASS__SEAM_QUALIFIER struct fdpass__syscalls fdpass__sys =
-    FDPASS__REAL_SYSCALLS;
+struct fdpass__syscalls fdpass__sys = FDPASS__REAL_SYSCALLS;
+
+#endif /* FDPASS_TEST_SEAMS */
 
 void
 fdpass__close_all(const int *fds, size_t n)

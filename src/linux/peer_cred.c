@@ -14,7 +14,7 @@ fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
 	struct ucred uc;
 	socklen_t len = sizeof uc;
 
-	if (fdpass__sys.getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc,
+	if (FDPASS__SYSCALL(getsockopt)(sock, SOL_SOCKET, SO_PEERCRED, &uc,
 	    &len) == -1)
 		return -1;
 	if (len != sizeof uc) {
