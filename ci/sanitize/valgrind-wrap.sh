@@ -1,0 +1,26 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Runs one test under valgrind memcheck with descriptor tracking.  Fails on
+# any memory error, any definite leak, and any descriptor still open at exit
+# that the process itself opened (inherited ones are the runner's).
+# Forked children are silent: they exit holding the test's descriptors.
+set -u
+log=$(mktemp "${TMPDIR:-/tmp}/fdpass-vg.XXXXXX")
+valgrind --track-fds=yes --child-silent-after-fork=yes --error-exitcode=99 \
+	--leak-check=full --errors-for-leak-kinds=definite \
+	--log-file="$log" "$@"
+rc=$?
+leaks=$(awk '
+	/== Open [^:]* [0-9]+:/ { fd = $0; getline;
+		if ($0 !~ /inherited from parent/) print fd }
+' "$log")
+if [ "$rc" -ne 0 ] || [ -n "$leaks" ]; then
+	cat "$log" >&2
+	[ -n "$leaks" ] && printf 'valgrind: descriptors opened and never closed:\n%s\n' "$leaks" >&2
+	rm -f "$log"
+	[ "$rc" -ne 0 ] && exit "$rc"
+	exit 98
+fi
+grep -E 'ERROR SUMMARY|FILE DESCRIPTORS' "$log" | head -2
+rm -f "$log"
+exit 0
