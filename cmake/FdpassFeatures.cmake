@@ -25,9 +25,22 @@ check_c_source_compiles("
 #endif
 int main(void) { return 0; }" FDPASS_PROBE_CMSG_CLOEXEC_WORKS)
 
+# xnu ignores MSG_NOSIGNAL before macOS 11 (xnu-7195): a build that may run
+# there uses SO_NOSIGPIPE instead.
+check_c_source_compiles("
+#include <sys/socket.h>
+#if defined(__APPLE__)
+#include <AvailabilityMacros.h>
+#if MAC_OS_X_VERSION_MIN_REQUIRED < 110000
+#error MSG_NOSIGNAL ignored before macOS 11
+#endif
+#endif
+int main(void) { return MSG_NOSIGNAL; }" FDPASS_PROBE_MSG_NOSIGNAL_HONOURED)
+
 # Peer credentials: which form the headers offer.
 check_struct_has_member("struct xucred" cr_pid "sys/types.h;sys/socket.h;sys/ucred.h"
   HAVE_STRUCT_XUCRED_CR_PID)
+check_symbol_exists(LOCAL_PEERCRED "sys/types.h;sys/socket.h;sys/un.h" HAVE_LOCAL_PEERCRED)
 check_symbol_exists(LOCAL_PEERPID "sys/types.h;sys/socket.h;sys/un.h" HAVE_LOCAL_PEERPID)
 check_symbol_exists(LOCAL_PEEREID "sys/types.h;sys/socket.h;sys/un.h" HAVE_LOCAL_PEEREID)
 check_struct_has_member("struct sockpeercred" pid "sys/types.h;sys/socket.h"
@@ -50,6 +63,9 @@ option(FDPASS_FORCE_NO_SO_NOSIGPIPE "Pretend SO_NOSIGPIPE does not exist (sigmas
 option(FDPASS_FORCE_NO_SOCK_CLOEXEC "Pretend SOCK_CLOEXEC does not exist (fcntl fallback)" OFF)
 option(FDPASS_FORCE_NO_SOCK_NONBLOCK "Pretend SOCK_NONBLOCK does not exist (fcntl fallback)" OFF)
 
+if(NOT FDPASS_PROBE_MSG_NOSIGNAL_HONOURED)
+  set(FDPASS_PROBE_MSG_NOSIGNAL 0)
+endif()
 if(NOT FDPASS_PROBE_CMSG_CLOEXEC_WORKS)
   set(FDPASS_PROBE_MSG_CMSG_CLOEXEC 0)
 endif()

@@ -19,9 +19,12 @@ set(FDPASS_BACKEND_SOURCES_bsd src/bsd/peer_cred.c)
 set(FDPASS_BACKEND_SOURCES_darwin src/darwin/peer_cred.c)
 
 # Calls between the library's own exported functions need not go through
-# the PLT: nothing may interpose on them.
+# the PLT: nothing may interpose on them.  ELF only (Mach-O has two-level
+# namespaces and clang there rejects the flag as unused).
 include(CheckCCompilerFlag)
-check_c_compiler_flag(-fno-semantic-interposition FDPASS_HAVE_NO_SEMANTIC_INTERPOSITION)
+if(NOT APPLE)
+  check_c_compiler_flag(-fno-semantic-interposition FDPASS_HAVE_NO_SEMANTIC_INTERPOSITION)
+endif()
 
 function(fdpass_add_objects name backend config_dir)
   cmake_parse_arguments(PARSE_ARGV 3 arg "" "" "DEFINITIONS;INCLUDES")

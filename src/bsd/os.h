@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * FreeBSD, OpenBSD, NetBSD and DragonFly.  The build defines exactly one of
+ * FDPASS_OS_FREEBSD, FDPASS_OS_OPENBSD, FDPASS_OS_NETBSD,
+ * FDPASS_OS_DRAGONFLY (from CMAKE_SYSTEM_NAME, or for a simulated kernel).
+ * Everything here is a kernel fact; sources are in docs/portability.md.
+ */
+#ifndef FDPASS_OS_H
+#define FDPASS_OS_H
+
+/*
+ * On every BSD, recvmsg fails with EMSGSIZE when the receiver has no free
+ * slot for the descriptors, after closing them.  Where the stream data is
+ * documented to stay queued (FreeBSD uipc_usrreq.c "link back the remaining
+ * data", test send_a_lot; OpenBSD unp_externalize), it is read back.  NetBSD
+ * and DragonFly are not known to keep it: the error is returned as is.
+ */
+#if FDPASS_OS_FREEBSD
+/*
+ * unp_internalize: CMSG_SPACE(n * sizeof(struct filedescent *)) must fit
+ * in MCLBYTES (2048), else EMSGSIZE: 254 on LP64, 509 on ILP32.  Several
+ * SCM_RIGHTS messages arrive apart; one that does not fit is closed whole
+ * (m_dispose_extcontrolm), with MSG_CTRUNC.
+ */
+#define FDPASS__OS_NAME "freebsd"
+#define FDPASS__OS_MAX_FDS (sizeof(void *) == 8 ? 254 : 509)
+#define FDPASS__OS_RECV_MAX_FDS (sizeof(void *) == 8 ? 254 : 509)
+#define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 1
+
+#elif FDPASS_OS_OPENBSD
+/*
+ * unp_internalize: the struct fdpass array (16 bytes a descriptor on LP64)
+ * must fit one 2 KiB cluster, else E2BIG: 127 on LP64, 254 on ILP32.  A
+ * control buffer too small for the message fails recvmsg with EMSGSIZE and
+ * discards every descriptor (unp_externalize), so ours is never short.
+ */
+#define FDPASS__OS_NAME "openbsd"
+#define FDPASS__OS_MAX_FDS (sizeof(void *) == 8 ? 127 : 254)
+#define FDPASS__OS_RECV_MAX_FDS 254
+#define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 1
+
+#elif FDPASS_OS_NETBSD
+/*
+ * No count limit: the control buffer is capped at one page (EINVAL) and
+ * by SO_SNDBUF (EMSGSIZE), about 1020 descriptors on a stream.  We send at
+ * most 254 (what FreeBSD and macOS take) and receive up to a page's worth;
+ * an SCM_RIGHTS message that does not fit is closed (free_rights), with
+ * MSG_CTRUNC.
+ */
+#define FDPASS__OS_NAME "netbsd"
+#define FDPASS__OS_MAX_FDS 254
+#define FDPASS__OS_RECV_MAX_FDS 1020
+#define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 0
+
+#elif FDPASS_OS_DRAGONFLY
+/*
+ * sys_sendmsg caps msg_controllen at MLEN, about 80 descriptors on x86_64
+ * (EINVAL beyond); 78 keeps CMSG_SPACE(n * 4) within the smallest MLEN
+ * read.  A peer can make unp_internalize hold up to 254 (E2BIG beyond), and
+ * a too-small receive buffer leaks like xnu, so the buffer holds 254.
+ */
+#define FDPASS__OS_NAME "dragonfly"
+#define FDPASS__OS_MAX_FDS 78
+#define FDPASS__OS_RECV_MAX_FDS 254
+#define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 0
+
+#else
+#error "src/bsd needs one of FDPASS_OS_FREEBSD, _OPENBSD, _NETBSD, _DRAGONFLY"
+#endif
+
+/* Room for an SCM_CREDS companion (LOCAL_CREDS), ~100 bytes. */
+#define FDPASS__OS_CONTROL_HEADROOM 256
+
+/* No BSD installs a descriptor outside SCM_RIGHTS. */
+#define FDPASS__OS_CMSG_CARRIES_FD(level, type) ((void)(level), (void)(type), 0)
+
+#if HAVE_SO_PEERCRED_SOCKPEERCRED
+#define FDPASS__OS_PEER_CRED "SO_PEERCRED"
+#elif HAVE_LOCAL_PEEREID
+#define FDPASS__OS_PEER_CRED "LOCAL_PEEREID"
+#elif HAVE_LOCAL_PEERCRED
+#define FDPASS__OS_PEER_CRED "LOCAL_PEERCRED"
+#else
+#define FDPASS__OS_PEER_CRED "getpeereid"
+#endif
+
+#endif /* FDPASS_OS_H */

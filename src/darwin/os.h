@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * macOS (xnu), as its source describes it; citations in docs/portability.md.
+ *
+ * bsd/kern/uipc_syscalls.c sockargs(): on LP64 the control buffer is
+ * doubled (ints become pointers) and must fit MCLBYTES (2048): at most 254
+ * descriptors, EINVAL beyond.  bsd/kern/uipc_usrreq.c unp_internalize:
+ * exactly one SCM_RIGHTS message with cmsg_len == msg_controllen.
+ *
+ * soreceive() externalizes every descriptor before copyout_control() cuts
+ * the control data to the caller's buffer: descriptors past the cut are
+ * installed and lost.  The receive buffer therefore always holds 254.  When
+ * no slot is free, unp_externalize fails with EMSGSIZE after discarding the
+ * descriptors; the data stays queued.
+ */
+#ifndef FDPASS_OS_H
+#define FDPASS_OS_H
+
+#define FDPASS__OS_NAME "darwin"
+#define FDPASS__OS_MAX_FDS 254
+#define FDPASS__OS_RECV_MAX_FDS 254
+#define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 1
+#define FDPASS__OS_CONTROL_HEADROOM 128
+#define FDPASS__OS_CMSG_CARRIES_FD(level, type) ((void)(level), (void)(type), 0)
+
+#if HAVE_LOCAL_PEERPID
+#define FDPASS__OS_PEER_CRED "LOCAL_PEERCRED+LOCAL_PEERPID"
+#else
+#define FDPASS__OS_PEER_CRED "LOCAL_PEERCRED"
+#endif
+
+/*
+ * xnu aligns control messages to 4 bytes on every architecture
+ * (__DARWIN_ALIGN32, bsd/sys/socket.h): a 12-byte header, CMSG_SPACE(4)
+ * of 16.  Written out so a simulated build describes macOS, checked against
+ * the real macros when building for macOS.
+ */
+#define FDPASS__OS_CMSG_SPACE(len) (12 + (((len) + 3) & ~(size_t)3))
+#ifdef __APPLE__
+_Static_assert(FDPASS__OS_CMSG_SPACE(sizeof(int)) == CMSG_SPACE(sizeof(int)),
+    "xnu control-message layout");
+_Static_assert(FDPASS__OS_CMSG_SPACE(254 * sizeof(int)) ==
+    CMSG_SPACE(254 * sizeof(int)), "xnu control-message layout");
+#endif
+
+#endif /* FDPASS_OS_H */

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config.h of a simulated build: the HAVE_* capabilities of the simulated
+ * kernel come from tests/sim/CMakeLists.txt, the ABI pieces glibc lacks
+ * from sim_abi.h.
+ */
+#ifndef FDPASS_CONFIG_H
+#define FDPASS_CONFIG_H
+
+#include "sim_abi.h"
+
+#endif
