@@ -369,6 +369,7 @@ emfile_dgram(void **state)
  * descriptors a peer can send, and a descriptor that arrives in one of them
  * is closed, not leaked.
  */
+#ifdef SO_PASSCRED
 static void
 companion_messages(int option, const char *name)
 {
@@ -402,6 +403,7 @@ companion_messages(int option, const char *name)
 	test_free(got);
 	test_free(writes);
 }
+#endif /* SO_PASSCRED: Linux */
 
 static void
 with_passcred(void **state)

@@ -294,6 +294,7 @@ several_messages_over_capacity(void **state)
 	xclose_all(p, 2);
 }
 
+#ifdef SCM_PIDFD
 /* A descriptor in a companion message (Linux SCM_PIDFD) is closed. */
 static void
 companion_fd_is_closed(void **state)
@@ -315,6 +316,7 @@ companion_fd_is_closed(void **state)
 	xclose(got);
 	xclose_all(p, 2);
 }
+#endif
 
 /*
  * A truncated last message that still claims all its descriptors
@@ -549,7 +551,9 @@ main(void)
 		seam_test(cloexec_fallback_failure_closes_all),
 		seam_test(several_rights_messages_in_order),
 		seam_test(several_messages_over_capacity),
+#ifdef SCM_PIDFD
 		seam_test(companion_fd_is_closed),
+#endif
 		seam_test(claimed_length_beyond_buffer),
 		seam_test(zero_length_message_ends_walk),
 		seam_test(one_rights_message_sent),
