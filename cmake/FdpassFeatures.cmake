@@ -37,6 +37,20 @@ check_c_source_compiles("
 #endif
 int main(void) { return MSG_NOSIGNAL; }" FDPASS_PROBE_MSG_NOSIGNAL_HONOURED)
 
+# A Linux libc other than glibc and bionic is taken to be musl, whose LP64
+# sendmsg copies control data into a 1024-byte buffer (see src/linux/os.h).
+check_c_source_compiles("
+#include <sys/socket.h>
+#if defined(__linux__) && !defined(__GLIBC__) && !defined(__BIONIC__)
+#error not glibc or bionic
+#endif
+int main(void) { return 0; }" FDPASS_PROBE_LIBC_NOT_MUSL)
+if(FDPASS_PROBE_LIBC_NOT_MUSL)
+  set(HAVE_LIBC_SENDMSG_CONTROL_1024 0)
+else()
+  set(HAVE_LIBC_SENDMSG_CONTROL_1024 1)
+endif()
+
 # Peer credentials: which form the headers offer.
 check_struct_has_member("struct xucred" cr_pid "sys/types.h;sys/socket.h;sys/ucred.h"
   HAVE_STRUCT_XUCRED_CR_PID)

@@ -278,6 +278,8 @@ plain_messages(void **state)
 	int sv[2], fds[2] = { -5, -5 }, fd = -5;
 	size_t nfds = 2;
 	char buf[4];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+	struct fdpass_msg msg;
 
 	(void)state;
 	xsocketpair(SOCK_DGRAM, sv);
@@ -288,9 +290,16 @@ plain_messages(void **state)
 	assert_int_equal(nfds, 0);
 	assert_memory_equal(buf, "hey", 3);
 
-	assert_int_equal(fdpass_send_with_fds(sv[0], NULL, 0, NULL, 0), 0);
-	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd), 0);
-	assert_int_equal(fd, -1);
+	/*
+	 * An empty iovec rather than none: qemu-user (7.2) reports success
+	 * for a sendmsg with msg_iovlen 0 without sending anything.
+	 */
+	assert_int_equal(fdpass_send_with_fds(sv[0],
+	    &(struct iovec){ .iov_base = buf, .iov_len = 0 }, 1, NULL, 0), 0);
+	msg = (struct fdpass_msg){ .iov = &iov, .iovcnt = 1, .fds = &fd,
+	    .nfds = 1 };
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, FDPASS_NONBLOCK), 0);
+	assert_int_equal(msg.nfds, 0);
 	xclose_all(sv, 2);
 }
 
@@ -318,7 +327,11 @@ version_and_backend(void **state)
 	assert_true(b->atomic_cloexec == 0 || b->atomic_cloexec == 1);
 #ifdef __linux__
 	assert_string_equal(b->name, "linux");
-	assert_int_equal(b->max_fds, 253);
+#ifdef __GLIBC__
+	assert_int_equal(b->max_fds, 253);	/* SCM_MAX_FD */
+#else
+	assert_true(b->max_fds == 252 || b->max_fds == 253);	/* musl */
+#endif
 	/* The description must match this system's own macros. */
 	assert_int_equal(b->cmsg_space_one, CMSG_SPACE(sizeof(int)));
 	assert_int_equal(b->cmsg_align, CMSG_SPACE(1) - CMSG_SPACE(0));

@@ -12,7 +12,17 @@
 #define FDPASS_OS_H
 
 #define FDPASS__OS_NAME "linux"
+
+/*
+ * musl on LP64 copies the control data of sendmsg into a 1024-byte stack
+ * buffer and fails with ENOMEM beyond it (src/network/sendmsg.c in musl
+ * 1.2.3, Debian 12; later musl sizes it for 255 descriptors): 252 fit.
+ */
+#if HAVE_LIBC_SENDMSG_CONTROL_1024
+#define FDPASS__OS_MAX_FDS (sizeof(long) > sizeof(int) ? 252 : 253)
+#else
 #define FDPASS__OS_MAX_FDS 253
+#endif
 #define FDPASS__OS_RECV_MAX_FDS 253
 #define FDPASS__OS_PEER_CRED "SO_PEERCRED"
 #define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 0

@@ -89,8 +89,11 @@ const struct sim_kernel sim_kernel = {
 #error "define one SIM_VARIANT_*"
 #endif
 
-/* Linux carries at most SCM_MAX_FD per message; the rest ride beside it. */
-#define LINUX_MAX_FDS 253
+/*
+ * Linux carries at most SCM_MAX_FD (253) per message, and musl's sendmsg
+ * at most 252; the rest ride beside the message.
+ */
+#define LINUX_MAX_FDS 252
 #define SIM_MAX_FDS 1024
 
 struct sim_stats sim_stats;

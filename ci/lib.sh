@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: ISC
+# Sourced by the ci/*/run.sh scripts: installing packages, configuring,
+# building and testing one leg in build/ci/<leg>.
+
+set -eu
+FDPASS_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# apt_install PKG... : installs what is missing.  The Debian mirrors
+# sometimes fail an index mid-sync; that is retried, then tolerated.
+apt_install() {
+	missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "ci: installing$missing"
+	for try in 1 2 3; do
+		as_root apt-get update -qq && break
+		echo "ci: apt-get update failed (try $try)"; sleep 5
+	done
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq \
+		--no-install-recommends $missing >/dev/null
+}
+
+# add_architecture ARCH : Debian multiarch, for libcmocka-dev:ARCH.
+add_architecture() {
+	dpkg --print-foreign-architectures | grep -qx "$1" && return 0
+	as_root dpkg --add-architecture "$1"
+	as_root apt-get update -qq || true
+}
+
+# configure_build_test LEG [cmake args...] : a fresh build of the whole
+# project with warnings as errors, then the whole test suite.
+configure_build_test() {
+	leg=$1; shift
+	dir="$FDPASS_ROOT/build/ci/$leg"
+	rm -rf "$dir"
+	cmake -S "$FDPASS_ROOT" -B "$dir" -G Ninja -DFDPASS_WERROR=ON "$@"
+	cmake --build "$dir" -j "$JOBS"
+	(cd "$dir" && ctest -j "$JOBS" --timeout 300 --output-on-failure --no-tests=error)
+}
+
+# configure_build LEG [cmake args...] : compile and link only (no target to
+# run the tests on).
+configure_build() {
+	leg=$1; shift
+	dir="$FDPASS_ROOT/build/ci/$leg"
+	rm -rf "$dir"
+	cmake -S "$FDPASS_ROOT" -B "$dir" -G Ninja -DFDPASS_WERROR=ON "$@"
+	cmake --build "$dir" -j "$JOBS"
+}

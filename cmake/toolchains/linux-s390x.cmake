@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: ISC
+# Linux s390x (64-bit big-endian), tests under qemu-s390x.
+set(CMAKE_SYSTEM_PROCESSOR s390x)
+set(FDPASS_CROSS_TRIPLE s390x-linux-gnu)
+set(FDPASS_QEMU qemu-s390x)
+include(${CMAKE_CURRENT_LIST_DIR}/linux-cross.cmake)
