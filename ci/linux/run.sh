@@ -9,7 +9,8 @@ set -eu
 # cross LEG DEBIAN_ARCH TRIPLE QEMU : multiarch cmocka, dynamic binaries.
 cross() {
 	add_architecture "$2"
-	apt_install cmake ninja-build gcc-"$3" qemu-user libcmocka-dev:"$2" gnulib
+	apt_install cmake ninja-build gcc-"$3" libc6-dev-"$2"-cross qemu-user \
+	    libcmocka-dev:"$2" gnulib
 	configure_build_test "$1" \
 		-DCMAKE_TOOLCHAIN_FILE="$FDPASS_ROOT/cmake/toolchains/$1.cmake" \
 		-DFDPASS_TEST_CXX=OFF
@@ -39,7 +40,8 @@ linux-aarch64)	cross linux-aarch64 arm64 aarch64-linux-gnu qemu-aarch64 ;;
 linux-s390x)	cross linux-s390x s390x s390x-linux-gnu qemu-s390x ;;
 linux-riscv64)
 	# bookworm has no riscv64 archive: cmocka from source, static binaries.
-	apt_install cmake ninja-build gcc-riscv64-linux-gnu qemu-user gnulib
+	apt_install cmake ninja-build gcc-riscv64-linux-gnu libc6-dev-riscv64-cross \
+	    qemu-user gnulib
 	deps="$FDPASS_ROOT/build/ci/deps/riscv64"
 	"$(dirname "$0")/cmocka-from-source.sh" "$deps" riscv64-linux-gnu-gcc \
 		-DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=riscv64

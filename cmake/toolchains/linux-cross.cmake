@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: ISC
 # Shared by the linux-*.cmake toolchain files: Debian's cross compilers and
 # multiarch libraries (libcmocka-dev:<arch>), tests run under qemu-user.
-# The including file sets FDPASS_CROSS_TRIPLE and FDPASS_QEMU.
+# The including file sets FDPASS_CROSS_TRIPLE and FDPASS_QEMU (empty: the
+# binaries run natively).
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_C_COMPILER ${FDPASS_CROSS_TRIPLE}-gcc)
 set(CMAKE_CXX_COMPILER ${FDPASS_CROSS_TRIPLE}-g++)
@@ -14,4 +15,6 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 # libcmocka-dev:<arch>), found by qemu at the ordinary /lib paths.  Not
 # with -L /usr/<triple>: under qemu 7.2 a child forked by bookworm's cross
 # libc (2.36-8cross1) spins forever after set_robust_list.
-set(CMAKE_CROSSCOMPILING_EMULATOR ${FDPASS_QEMU})
+if(FDPASS_QEMU)
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${FDPASS_QEMU})
+endif()

@@ -94,15 +94,18 @@ collect_fds(struct msghdr *mh, struct collected *c)
 	}
 }
 
+/*
+ * Each attempt starts from the same msghdr: an interrupted call may have
+ * written into it (qemu-user rewrites msg_iovlen on EINTR).
+ */
 static ssize_t
 recvmsg_retrying(int sock, struct msghdr *mh, int flags)
 {
-	size_t controllen = mh->msg_controllen;
+	const struct msghdr request = *mh;
 	ssize_t n;
 
 	do {
-		mh->msg_controllen = controllen;
-		mh->msg_flags = 0;
+		*mh = request;
 		n = FDPASS__SYSCALL(recvmsg)(sock, mh, flags);
 	} while (n == -1 && errno == EINTR);
 	return n;

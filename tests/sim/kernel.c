@@ -24,7 +24,9 @@
 #if defined(SIM_VARIANT_FREEBSD) || defined(SIM_VARIANT_FREEBSD12)
 const struct sim_kernel sim_kernel = {
 	SIM_KERNEL_COMMON("freebsd"),
-	.lib_max_fds = 254, .kernel_max_fds = 254,
+	/* CMSG_SPACE(n * sizeof(void *)) within MCLBYTES. */
+	.lib_max_fds = sizeof(void *) == 8 ? 254 : 509,
+	.kernel_max_fds = sizeof(void *) == 8 ? 254 : 509,
 	.too_many_errno = EMSGSIZE,
 	.sigpipe = "MSG_NOSIGNAL", .peer_cred = "LOCAL_PEERCRED",
 	.truncation = SIM_TRUNC_CLOSE_WHOLE,
@@ -37,7 +39,9 @@ const struct sim_kernel sim_kernel = {
 #elif defined(SIM_VARIANT_OPENBSD)
 const struct sim_kernel sim_kernel = {
 	SIM_KERNEL_COMMON("openbsd"),
-	.lib_max_fds = 127, .kernel_max_fds = 127,
+	/* 16 bytes a descriptor in one 2 KiB cluster on LP64. */
+	.lib_max_fds = sizeof(void *) == 8 ? 127 : 254,
+	.kernel_max_fds = sizeof(void *) == 8 ? 127 : 254,
 	.too_many_errno = E2BIG,
 	.sigpipe = "MSG_NOSIGNAL", .peer_cred = "SO_PEERCRED",
 	.single_rights_message = 1,

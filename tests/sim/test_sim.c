@@ -139,10 +139,10 @@ kernel_limit_errno(void **state)
 	{
 		union {
 			struct cmsghdr h;
-			char buf[CMSG_SPACE(300 * sizeof(int))];
+			char buf[CMSG_SPACE(600 * sizeof(int))];
 		} control;
 		struct cmsghdr *c;
-		int fds[300];
+		int fds[600];
 		size_t i, n = sim_kernel.kernel_max_fds + 1;
 
 		for (i = 0; i < n; i++)
