@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: ISC
-# ctest -P script: every dynamic symbol libfdpass defines starts with fdpass_.
+# cmake -DNM=... -DLIBRARY=... -P abi_exports.cmake
+# Every dynamic symbol libfdpass defines starts with fdpass_ (ELF or Mach-O).
 execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY}
   OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
@@ -9,11 +10,12 @@ string(REGEX MATCHALL "[^\n]+" lines "${out}")
 set(count 0)
 foreach(line IN LISTS lines)
   string(REGEX REPLACE "^.* " "" sym "${line}")
-  # _init and _fini come from the C runtime's crti.o with some libcs (musl).
-  if(sym MATCHES "^_(init|fini)$")
+  # Not ours: _init/_fini from crti.o (musl), the Mach-O image symbols.
+  if(sym MATCHES "^(_init|_fini|___dso_handle|__mh_dylib_header)$")
     continue()
   endif()
-  if(NOT sym MATCHES "^fdpass_")
+  # Mach-O prefixes C names with an underscore.
+  if(NOT sym MATCHES "^_?fdpass_")
     message(FATAL_ERROR "exported symbol outside the fdpass_ namespace: ${sym}")
   endif()
   math(EXPR count "${count} + 1")

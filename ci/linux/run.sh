@@ -48,7 +48,7 @@ linux-riscv64)
 	configure_build_test "$leg" \
 		-DCMAKE_TOOLCHAIN_FILE="$FDPASS_ROOT/cmake/toolchains/linux-riscv64.cmake" \
 		-DFDPASS_TEST_CXX=OFF -DFDPASS_BUILD_SHARED=OFF \
-		-DCMAKE_EXE_LINKER_FLAGS=-static \
+		-DCMAKE_EXE_LINKER_FLAGS=-static -DFDPASS_BENCH_COUNT_ALLOCATIONS=OFF \
 		-DCMOCKA_INCLUDE_DIR="$deps/include" \
 		-DCMOCKA_LIBRARY="$deps/lib/libcmocka-static.a"
 	;;
