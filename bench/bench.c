@@ -34,6 +34,15 @@
 
 static unsigned long allocations;
 
+/* A sanitizer's allocator owns malloc; counting would fight it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FDPASS_BENCH_NO_MALLOC_COUNT
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define FDPASS_BENCH_NO_MALLOC_COUNT
+#endif
+#endif
+
 #if defined(__GLIBC__) && !defined(FDPASS_BENCH_NO_MALLOC_COUNT)
 #define COUNTING_ALLOCATIONS 1
 void *__libc_malloc(size_t);
@@ -270,8 +279,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (COUNTING_ALLOCATIONS) {
-		/* The counter must see an allocation, or its zero means nothing. */
-		void *probe = malloc(16);
+		/*
+		 * The counter must see an allocation, or its zero means
+		 * nothing; volatile keeps the compiler from eliding the pair.
+		 */
+		void *volatile probe = malloc(16);
 
 		free(probe);
 		if (allocations == 0) {
