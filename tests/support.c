@@ -153,3 +153,39 @@ assert_nothing_queued(int sock)
 	assert_int_equal(recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT), -1);
 	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
 }
+
+int
+has_seqpacket(void)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
+		return 0;
+	close(sv[0]);
+	close(sv[1]);
+	return 1;
+}
+
+void
+require_seqpacket(void)
+{
+	if (!has_seqpacket()) {
+		print_message("no AF_UNIX SOCK_SEQPACKET on this OS: skipped\n");
+		skip();
+	}
+}
+
+int
+message_socket_type(void)
+{
+	return has_seqpacket() ? SOCK_SEQPACKET : SOCK_DGRAM;
+}
+
+size_t
+socket_types(int types[3])
+{
+	types[0] = SOCK_STREAM;
+	types[1] = SOCK_DGRAM;
+	types[2] = SOCK_SEQPACKET;
+	return has_seqpacket() ? 3 : 2;
+}

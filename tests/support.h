@@ -38,6 +38,18 @@ int is_nonblocking(int fd);
  */
 void assert_same_pipe(int original_read, int received_write);
 
+/*
+ * AF_UNIX SOCK_SEQPACKET is missing on macOS (xnu uipc_proto.c).
+ * has_seqpacket() tells; require_seqpacket() skips the calling test with
+ * the reason; message_socket_type() is SEQPACKET where it exists, else
+ * DGRAM, for tests that need message boundaries, not SEQPACKET itself;
+ * socket_types() lists STREAM, DGRAM and SEQPACKET where it exists.
+ */
+int has_seqpacket(void);
+void require_seqpacket(void);
+int message_socket_type(void);
+size_t socket_types(int types[3]);
+
 /* Raises the soft RLIMIT_NOFILE as far as the hard limit allows. */
 void raise_fd_limit(void);
 

@@ -49,7 +49,8 @@ too_many_fds_is_emsgsize(void **state)
 static void
 fds_without_data_is_einval(void **state)
 {
-	int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+	int types[3];
+	size_t ntypes = socket_types(types);
 	struct iovec empty[2] = { { .iov_base = (void *)"", .iov_len = 0 },
 	    { .iov_base = NULL, .iov_len = 0 } };
 	int sv[2], p[2];
@@ -57,7 +58,7 @@ fds_without_data_is_einval(void **state)
 
 	(void)state;
 	xpipe(p);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < ntypes; i++) {
 		xsocketpair(types[i], sv);
 		errno = 0;
 		assert_int_equal(fdpass_send_with_fd(sv[0], NULL, 0, p[0]), -1);
@@ -184,6 +185,7 @@ static void
 epipe_seqpacket(void **state)
 {
 	(void)state;
+	require_seqpacket();
 	epipe_in_child(SOCK_SEQPACKET);
 }
 
@@ -199,7 +201,7 @@ dgram_peer_gone(void **state)
 	errno = 0;
 	assert_int_equal(fdpass_send_with_fd(sv[0], &one_byte, 1, p[0]), -1);
 	assert_true(errno == ECONNREFUSED || errno == ENOTCONN ||
-	    errno == EPIPE);
+	    errno == EPIPE || errno == ECONNRESET);
 	xclose(sv[0]);
 	xclose_all(p, 2);
 }
@@ -221,6 +223,8 @@ peer_closed_stream_reads_zero(void **state)
 	assert_int_equal(nfds, 0);
 	xclose(sv[1]);
 
+	if (!has_seqpacket())
+		return;
 	xsocketpair(SOCK_SEQPACKET, sv);
 	xclose(sv[0]);
 	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd), 0);

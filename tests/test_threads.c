@@ -7,7 +7,9 @@
  */
 #include "support.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -76,15 +78,21 @@ send_many(void *arg)
 	struct iovec iov = { .iov_base = &s->id, .iov_len = 1 };
 	int i;
 
-	for (i = 0; i < ROUNDS; i++)
-		if (fdpass_send_with_fd(s->sock, &iov, 1, s->fd) != 1)
-			return (void *)"send";
+	for (i = 0; i < ROUNDS; i++) {
+		/* A full datagram queue is ENOBUFS, not a wait, on the BSDs. */
+		while (fdpass_send_with_fd(s->sock, &iov, 1, s->fd) != 1)
+			if (errno != ENOBUFS)
+				return (void *)"send";
+			else
+				sched_yield();
+	}
 	return NULL;
 }
 
 /*
- * Several senders share one SEQPACKET socket; every message the single
- * receiver gets carries exactly its sender's pipe.
+ * Several senders share one message socket (SEQPACKET, or DGRAM where
+ * there is none); every message the single receiver gets carries exactly
+ * its sender's pipe.
  */
 static void
 threads_on_a_shared_socket(void **state)
@@ -96,7 +104,7 @@ threads_on_a_shared_socket(void **state)
 	void *result;
 
 	(void)state;
-	xsocketpair(SOCK_SEQPACKET, sv);
+	xsocketpair(message_socket_type(), sv);
 	for (i = 0; i < THREADS; i++) {
 		xpipe(p);
 		reads[i] = p[0];
