@@ -19,6 +19,19 @@ install(FILES ${PROJECT_BINARY_DIR}/fdpass-config.cmake
   ${PROJECT_BINARY_DIR}/fdpass-config-version.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fdpass)
 
+# A relocatable fdpass.pc: paths relative to the .pc file itself, so an
+# install with --prefix or DESTDIR elsewhere still describes itself.
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}" OR IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+  set(FDPASS_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+  set(FDPASS_PC_LIBDIR "${CMAKE_INSTALL_FULL_LIBDIR}")
+  set(FDPASS_PC_INCLUDEDIR "${CMAKE_INSTALL_FULL_INCLUDEDIR}")
+else()
+  file(RELATIVE_PATH up "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+  string(REGEX REPLACE "/$" "" up "${up}")
+  set(FDPASS_PC_PREFIX "\${pcfiledir}/${up}")
+  set(FDPASS_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
+  set(FDPASS_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+endif()
 # Threads is private to the shared library but a dependency of the static one.
 set(FDPASS_PC_LIBS_PRIVATE "${CMAKE_THREAD_LIBS_INIT}")
 configure_file(cmake/fdpass.pc.in ${PROJECT_BINARY_DIR}/fdpass.pc @ONLY)

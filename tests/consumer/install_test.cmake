@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: ISC
+# ctest -P script: install the build into a scratch prefix, then build and
+# run tests/consumer against it with find_package and with pkg-config.
+set(prefix ${BUILD_DIR}/install-test/prefix)
+set(consumer ${BUILD_DIR}/install-test/consumer)
+file(REMOVE_RECURSE ${BUILD_DIR}/install-test)
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed: ${ARGN}\n${out}")
+  endif()
+endfunction()
+
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+foreach(f include/fdpass.h share/man/man3/fdpass_recvmsg.3 share/man/man3/fdpass_send_with_fd.3)
+  if(NOT EXISTS ${prefix}/${f})
+    message(FATAL_ERROR "not installed: ${f}")
+  endif()
+endforeach()
+file(GLOB_RECURSE pcs ${prefix}/*/fdpass.pc)
+list(GET pcs 0 pc)
+get_filename_component(pcdir ${pc} DIRECTORY)
+set(ENV{PKG_CONFIG_PATH} ${pcdir})
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${consumer}
+  -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${C_COMPILER}
+  -DCMAKE_BUILD_RPATH=${pcdir}/..)
+run(${CMAKE_COMMAND} --build ${consumer})
+run(${consumer}/consumer_cmake)
+run(${consumer}/consumer_pkgconfig)
+message(STATUS "installed to ${prefix}; find_package and pkg-config consumers ran")
