@@ -12,7 +12,8 @@ set(FDPASS_COMMON_SOURCES
   src/common/sigpipe.c
   src/common/simple.c
   src/common/socket.c
-  src/common/syscalls.c)
+  src/common/syscalls.c
+  src/common/util.c)
 
 set(FDPASS_BACKEND_SOURCES_linux src/linux/peer_cred.c)
 set(FDPASS_BACKEND_SOURCES_bsd src/bsd/peer_cred.c)

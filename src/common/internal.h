@@ -74,6 +74,13 @@ extern const struct fdpass__syscalls fdpass__real_syscalls;
 #define FDPASS__RECV_CONTROL_SIZE \
 	(FDPASS__CMSG_BOUND(FDPASS__OS_RECV_MAX_FDS) + FDPASS__OS_CONTROL_HEADROOM)
 
+/*
+ * The checks sending and receiving share: EINVAL for a NULL msg, unknown
+ * flags, or a NULL array with a count; EMSGSIZE for more iovecs than the
+ * int msg_iovlen of the BSDs and musl holds.
+ */
+int fdpass__check_msg(const struct fdpass_msg *msg, int flags);
+
 /* Closes n descriptors, keeping errno. */
 void fdpass__close_all(const int *fds, size_t n);
 

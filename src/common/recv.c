@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,14 +139,9 @@ recv_stranded_stream_data(int sock, struct msghdr *mh, int flags)
 static int
 check_recv(const struct fdpass_msg *msg, int flags)
 {
-	if (msg == NULL || (flags & ~(FDPASS_NONBLOCK | FDPASS_NOCLOEXEC)) ||
-	    (msg->iov == NULL && msg->iovcnt > 0) ||
-	    (msg->fds == NULL && msg->nfds > 0)) {
-		errno = EINVAL;
+	if (fdpass__check_msg(msg, flags) == -1)
 		return -1;
-	}
-	if (msg->iovcnt > INT_MAX ||
-	    CMSG_SPACE(FDPASS__OS_RECV_MAX_FDS * sizeof(int)) +
+	if (CMSG_SPACE(FDPASS__OS_RECV_MAX_FDS * sizeof(int)) +
 	    FDPASS__OS_CONTROL_HEADROOM > FDPASS__RECV_CONTROL_SIZE) {
 		errno = EMSGSIZE;
 		return -1;

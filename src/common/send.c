@@ -2,7 +2,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -35,13 +34,9 @@ all_fds_plausible(const int *fds, size_t nfds)
 static int
 check_send(const struct fdpass_msg *msg, int flags)
 {
-	if (msg == NULL || (flags & ~(FDPASS_NONBLOCK | FDPASS_NOCLOEXEC)) ||
-	    (msg->iov == NULL && msg->iovcnt > 0) ||
-	    (msg->fds == NULL && msg->nfds > 0)) {
-		errno = EINVAL;
+	if (fdpass__check_msg(msg, flags) == -1)
 		return -1;
-	}
-	if (msg->nfds > FDPASS__OS_MAX_FDS || msg->iovcnt > INT_MAX) {
+	if (msg->nfds > FDPASS__OS_MAX_FDS) {
 		errno = EMSGSIZE;
 		return -1;
 	}

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include "internal.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -74,15 +73,3 @@ const struct fdpass__syscalls fdpass__real_syscalls = FDPASS__REAL_SYSCALLS;
 struct fdpass__syscalls fdpass__sys = FDPASS__REAL_SYSCALLS;
 
 #endif /* FDPASS_TEST_SEAMS */
-
-void
-fdpass__close_all(const int *fds, size_t n)
-{
-	int saved_errno = errno;
-	size_t i;
-
-	/* Not retried on EINTR: the descriptor is gone either way (POSIX 2024). */
-	for (i = 0; i < n; i++)
-		(void)close(fds[i]);
-	errno = saved_errno;
-}
