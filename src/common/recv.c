@@ -94,17 +94,17 @@ collect_fds(struct msghdr *mh, struct collected *c)
 }
 
 /*
- * Each attempt starts from the same msghdr: an interrupted call may have
- * written into it (qemu-user rewrites msg_iovlen on EINTR).
+ * Every attempt starts from the caller's request: a failed call may have
+ * written into the msghdr it was given.
  */
 static ssize_t
-recvmsg_retrying(int sock, struct msghdr *mh, int flags)
+recvmsg_retrying(int sock, const struct msghdr *request, struct msghdr *mh,
+    int flags)
 {
-	const struct msghdr request = *mh;
 	ssize_t n;
 
 	do {
-		*mh = request;
+		*mh = *request;
 		n = FDPASS__SYSCALL(recvmsg)(sock, mh, flags);
 	} while (n == -1 && errno == EINTR);
 	return n;
@@ -119,7 +119,8 @@ recvmsg_retrying(int sock, struct msghdr *mh, int flags)
  * stands.
  */
 static ssize_t
-recv_stranded_stream_data(int sock, struct msghdr *mh, int flags)
+recv_stranded_stream_data(int sock, const struct msghdr *request,
+    struct msghdr *mh, int flags)
 {
 	int type = 0;
 	socklen_t len = sizeof type;
@@ -130,7 +131,7 @@ recv_stranded_stream_data(int sock, struct msghdr *mh, int flags)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	n = recvmsg_retrying(sock, mh, flags | MSG_DONTWAIT);
+	n = recvmsg_retrying(sock, request, mh, flags | MSG_DONTWAIT);
 	if (n == -1)
 		errno = EMSGSIZE;
 	return n;
@@ -156,7 +157,7 @@ fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
 		struct cmsghdr align;
 		unsigned char buf[FDPASS__RECV_CONTROL_SIZE];
 	} control;
-	struct msghdr mh;
+	struct msghdr request, mh;
 	struct collected c;
 	int rflags, want_cloexec, stranded = 0;
 	ssize_t n;
@@ -177,11 +178,11 @@ fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
 	 * send, whatever the caller's capacity: xnu and DragonFly install
 	 * descriptors that do not fit and lose their numbers.
 	 */
-	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = (struct iovec *)(uintptr_t)msg->iov;
-	mh.msg_iovlen = msg->iovcnt;
-	mh.msg_control = control.buf;
-	mh.msg_controllen = sizeof control.buf;
+	memset(&request, 0, sizeof request);
+	request.msg_iov = (struct iovec *)(uintptr_t)msg->iov;
+	request.msg_iovlen = msg->iovcnt;
+	request.msg_control = control.buf;
+	request.msg_controllen = sizeof control.buf;
 
 	want_cloexec = !(flags & FDPASS_NOCLOEXEC);
 	c.set_cloexec = want_cloexec && !FDPASS__ATOMIC_CLOEXEC;
@@ -189,17 +190,17 @@ fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
 	if (want_cloexec)
 		rflags |= FDPASS__RECV_CLOEXEC;
 
-	n = recvmsg_retrying(sock, &mh, rflags);
+	n = recvmsg_retrying(sock, &request, &mh, rflags);
 	if (n == -1 && errno == EINVAL && (rflags & FDPASS__RECV_CLOEXEC)) {
 		/* A kernel older than its headers refuses the flag. */
 		rflags &= ~FDPASS__RECV_CLOEXEC;
 		c.set_cloexec = 1;
-		n = recvmsg_retrying(sock, &mh, rflags);
+		n = recvmsg_retrying(sock, &request, &mh, rflags);
 	}
 	if (n == -1 && errno == EMSGSIZE &&
 	    FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA) {
 		stranded = 1;
-		n = recv_stranded_stream_data(sock, &mh, rflags);
+		n = recv_stranded_stream_data(sock, &request, &mh, rflags);
 	}
 	if (n == -1)
 		return -1;
