@@ -17,6 +17,6 @@ done
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 echo "setup-debian: installing$missing"
-$sudo apt-get update -qq
+$sudo apt-get update -qq || echo "setup-debian: apt-get update reported errors; installing from the lists it has"
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
 	--no-install-recommends $missing >/dev/null
