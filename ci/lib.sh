@@ -40,23 +40,19 @@ add_architecture() {
 	as_root apt-get update -qq || true
 }
 
-# configure_build_test LEG [cmake args...] : a fresh build of the whole
-# project with warnings as errors, then the whole test suite.
-configure_build_test() {
-	leg=$1; shift
-	dir="$FDPASS_ROOT/build/ci/$leg"
-	rm -rf "$dir"
-	cmake -S "$FDPASS_ROOT" -B "$dir" -G Ninja -DFDPASS_WERROR=ON "$@"
-	cmake --build "$dir" -j "$JOBS"
-	(cd "$dir" && ctest -j "$JOBS" --timeout 300 --output-on-failure --no-tests=error)
-}
-
-# configure_build LEG [cmake args...] : compile and link only (no target to
-# run the tests on).
+# configure_build LEG [cmake args...] : a fresh build of the whole project
+# in build/ci/LEG, warnings as errors.
 configure_build() {
 	leg=$1; shift
 	dir="$FDPASS_ROOT/build/ci/$leg"
 	rm -rf "$dir"
 	cmake -S "$FDPASS_ROOT" -B "$dir" -G Ninja -DFDPASS_WERROR=ON "$@"
 	cmake --build "$dir" -j "$JOBS"
+}
+
+# configure_build_test LEG [cmake args...] : the same, then every test.
+configure_build_test() {
+	configure_build "$@"
+	(cd "$FDPASS_ROOT/build/ci/$1" &&
+	    ctest -j "$JOBS" --timeout 300 --output-on-failure --no-tests=error)
 }
