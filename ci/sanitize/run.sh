@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # usage: ci/sanitize/run.sh LEG
-# The whole suite under ASan+UBSan, under valgrind memcheck with descriptor
+# The whole suite under ASan+UBSan (with a short libFuzzer run), under valgrind memcheck with descriptor
 # tracking, and with every runtime fallback forced on.
 set -eu
 . "$(dirname "$0")/../lib.sh"
@@ -12,7 +12,7 @@ sanitize-asan-ubsan)
 	apt_install cmake ninja-build clang libclang-rt-14-dev libcmocka-dev gnulib
 	flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	configure_build_test "$leg" -DCMAKE_BUILD_TYPE=Debug \
+	configure_build_test "$leg" -DCMAKE_BUILD_TYPE=Debug -DFDPASS_BUILD_FUZZ=ON \
 		-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
 		-DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
 		-DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
