@@ -58,7 +58,8 @@ fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
 /*
  * NetBSD records the ids at connect() and on the accepting side; on a
  * socketpair only one end has them and the other gets EINVAL
- * (uipc_usrreq.c unp_connect, PRU_PEEREID).
+ * (uipc_usrreq.c unp_connect, PRU_PEEREID), and an unknown peer reads as
+ * uid -1 (as pkgsrc's capnproto patch for LOCAL_PEEREID checks).
  */
 int
 fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
@@ -68,6 +69,10 @@ fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
 	if (getsockopt_exact(sock, FDPASS__SOL_LOCAL, LOCAL_PEEREID, &id,
 	    sizeof id) == -1)
 		return -1;
+	if (id.unp_euid == (uid_t)-1) {
+		errno = EINVAL;
+		return -1;
+	}
 	cred->pid = id.unp_pid > 0 ? id.unp_pid : -1;
 	cred->uid = id.unp_euid;
 	cred->gid = id.unp_egid;
