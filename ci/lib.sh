@@ -46,7 +46,8 @@ configure_build() {
 	leg=$1; shift
 	dir="$FDPASS_ROOT/build/ci/$leg"
 	rm -rf "$dir"
-	cmake -S "$FDPASS_ROOT" -B "$dir" -G Ninja -DFDPASS_WERROR=ON "$@"
+	cmake -S "$FDPASS_ROOT" -B "$dir" -G Ninja -DFDPASS_WERROR=ON \
+		-DFDPASS_REQUIRE_TESTS=ON "$@"
 	cmake --build "$dir" -j "$JOBS"
 }
 
