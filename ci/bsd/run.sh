@@ -13,6 +13,10 @@ sim-bsd)
 	configure_build "$leg"
 	(cd "$FDPASS_ROOT/build/ci/$leg" &&
 	    ctest -L 'sim-(freebsd|openbsd|netbsd|dragonfly)' --output-on-failure --no-tests=error)
+	for v in freebsd freebsd12 openbsd netbsd dragonfly; do
+		echo "--- fdpass info, simulated $v"
+		"$FDPASS_ROOT/build/ci/$leg/fdpass-sim-$v" info
+	done
 	;;
 *)
 	echo "ci/bsd/run.sh: unknown leg '$leg'" >&2

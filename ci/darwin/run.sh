@@ -49,6 +49,10 @@ sim-darwin)
 	apt_install cmake ninja-build gcc g++ libcmocka-dev gnulib
 	configure_build "$leg"
 	(cd "$FDPASS_ROOT/build/ci/$leg" && ctest -L 'sim-darwin' --output-on-failure --no-tests=error)
+	for v in darwin darwin10; do
+		echo "--- fdpass info, simulated $v"
+		"$FDPASS_ROOT/build/ci/$leg/fdpass-sim-$v" info
+	done
 	;;
 *)
 	echo "ci/darwin/run.sh: unknown leg '$leg'" >&2
