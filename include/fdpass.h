@@ -18,9 +18,7 @@
 extern "C" {
 #endif
 
-#if defined(FDPASS_STATIC_DEFINE)
-#define FDPASS_EXPORT
-#elif defined(__GNUC__) || defined(__clang__)
+#if defined(__GNUC__) || defined(__clang__)
 #define FDPASS_EXPORT __attribute__((visibility("default")))
 #else
 #define FDPASS_EXPORT
