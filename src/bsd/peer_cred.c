@@ -16,27 +16,6 @@
 #include <sys/ucred.h>
 #endif
 
-/* The socket-option level of the LOCAL_* options is 0 where unnamed. */
-#ifdef SOL_LOCAL
-#define FDPASS__SOL_LOCAL SOL_LOCAL
-#else
-#define FDPASS__SOL_LOCAL 0
-#endif
-
-static int
-getsockopt_exact(int sock, int level, int name, void *val, socklen_t size)
-{
-	socklen_t len = size;
-
-	if (FDPASS__SYSCALL(getsockopt)(sock, level, name, val, &len) == -1)
-		return -1;
-	if (len != size) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
-
 #if HAVE_SO_PEERCRED_SOCKPEERCRED
 
 int
@@ -44,7 +23,7 @@ fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
 {
 	struct sockpeercred pc;
 
-	if (getsockopt_exact(sock, SOL_SOCKET, SO_PEERCRED, &pc,
+	if (fdpass__getsockopt_exact(sock, SOL_SOCKET, SO_PEERCRED, &pc,
 	    sizeof pc) == -1)
 		return -1;
 	cred->pid = pc.pid > 0 ? pc.pid : -1;
@@ -66,7 +45,7 @@ fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
 {
 	struct unpcbid id;
 
-	if (getsockopt_exact(sock, FDPASS__SOL_LOCAL, LOCAL_PEEREID, &id,
+	if (fdpass__getsockopt_exact(sock, FDPASS__SOL_LOCAL, LOCAL_PEEREID, &id,
 	    sizeof id) == -1)
 		return -1;
 	if (id.unp_euid == (uid_t)-1) {
@@ -86,7 +65,7 @@ fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
 {
 	struct xucred xu;
 
-	if (getsockopt_exact(sock, FDPASS__SOL_LOCAL, LOCAL_PEERCRED, &xu,
+	if (fdpass__getsockopt_exact(sock, FDPASS__SOL_LOCAL, LOCAL_PEERCRED, &xu,
 	    sizeof xu) == -1)
 		return -1;
 	if (xu.cr_version != XUCRED_VERSION || xu.cr_ngroups < 1) {

@@ -81,6 +81,20 @@ extern const struct fdpass__syscalls fdpass__real_syscalls;
  */
 int fdpass__check_msg(const struct fdpass_msg *msg, int flags);
 
+/*
+ * getsockopt that fails with EINVAL unless the kernel filled exactly size
+ * bytes: a credential structure of another layout must not be read.
+ */
+int fdpass__getsockopt_exact(int sock, int level, int name, void *val,
+    socklen_t size);
+
+/* The socket-option level of the LOCAL_* options; 0 where it has no name. */
+#ifdef SOL_LOCAL
+#define FDPASS__SOL_LOCAL SOL_LOCAL
+#else
+#define FDPASS__SOL_LOCAL 0
+#endif
+
 /* Closes n descriptors, keeping errno. */
 void fdpass__close_all(const int *fds, size_t n);
 

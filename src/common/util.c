@@ -21,6 +21,21 @@ fdpass__check_msg(const struct fdpass_msg *msg, int flags)
 	return 0;
 }
 
+int
+fdpass__getsockopt_exact(int sock, int level, int name, void *val,
+    socklen_t size)
+{
+	socklen_t len = size;
+
+	if (FDPASS__SYSCALL(getsockopt)(sock, level, name, val, &len) == -1)
+		return -1;
+	if (len != size) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
 void
 fdpass__close_all(const int *fds, size_t n)
 {

@@ -10,12 +10,6 @@
 #include <sys/un.h>
 #include <sys/ucred.h>
 
-#ifdef SOL_LOCAL
-#define FDPASS__SOL_LOCAL SOL_LOCAL
-#else
-#define FDPASS__SOL_LOCAL 0
-#endif
-
 static pid_t
 peer_pid(int sock)
 {
@@ -36,13 +30,11 @@ int
 fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
 {
 	struct xucred xu;
-	socklen_t len = sizeof xu;
 
-	if (FDPASS__SYSCALL(getsockopt)(sock, FDPASS__SOL_LOCAL,
-	    LOCAL_PEERCRED, &xu, &len) == -1)
+	if (fdpass__getsockopt_exact(sock, FDPASS__SOL_LOCAL, LOCAL_PEERCRED,
+	    &xu, sizeof xu) == -1)
 		return -1;
-	if (len != sizeof xu || xu.cr_version != XUCRED_VERSION ||
-	    xu.cr_ngroups < 1) {
+	if (xu.cr_version != XUCRED_VERSION || xu.cr_ngroups < 1) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include "internal.h"
 
-#include <errno.h>
 
 /*
  * SO_PEERCRED reports the peer at connect() or socketpair() time, not at
@@ -12,15 +11,10 @@ int
 fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
 {
 	struct ucred uc;
-	socklen_t len = sizeof uc;
 
-	if (FDPASS__SYSCALL(getsockopt)(sock, SOL_SOCKET, SO_PEERCRED, &uc,
-	    &len) == -1)
+	if (fdpass__getsockopt_exact(sock, SOL_SOCKET, SO_PEERCRED, &uc,
+	    sizeof uc) == -1)
 		return -1;
-	if (len != sizeof uc) {
-		errno = EINVAL;
-		return -1;
-	}
 	cred->pid = uc.pid > 0 ? uc.pid : -1;
 	cred->uid = uc.uid;
 	cred->gid = uc.gid;
