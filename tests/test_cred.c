@@ -125,6 +125,69 @@ refusals(void **state)
 	xclose(s);
 }
 
+/*
+ * A datagram socket that connect()ed to a bound one has no credentials
+ * for its peer (Linux answers uid -1, FreeBSD and xnu EINVAL): ENOTCONN,
+ * never numbers that look like a user.
+ */
+static void
+connected_dgram_has_no_credentials(void **state)
+{
+	char dir[] = "/tmp/fdpass-cred-XXXXXX";
+	struct sockaddr_un sun;
+	struct fdpass_cred cred;
+	int bound, client;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s/dgram", dir);
+	bound = socket(AF_UNIX, SOCK_DGRAM, 0);
+	client = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_true(bound >= 0 && client >= 0);
+	assert_int_equal(bind(bound, (struct sockaddr *)&sun, sizeof sun), 0);
+	assert_int_equal(connect(client, (struct sockaddr *)&sun, sizeof sun), 0);
+	memset(&cred, 0x55, sizeof cred);
+	errno = 0;
+	assert_int_equal(fdpass_peer_cred(client, &cred), -1);
+	assert_int_equal(errno, ENOTCONN);
+	xclose(client);
+	xclose(bound);
+	assert_int_equal(unlink(sun.sun_path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * A datagram socketpair: Linux records the creator on both ends
+ * (unix_socketpair), the BSDs and xnu keep none.  Either the truth or
+ * ENOTCONN.
+ */
+static void
+dgram_socketpair_is_us_or_enotconn(void **state)
+{
+	struct fdpass_cred cred;
+	int sv[2], i;
+
+	(void)state;
+	xsocketpair(SOCK_DGRAM, sv);
+	for (i = 0; i < 2; i++) {
+		memset(&cred, 0x55, sizeof cred);
+		errno = 0;
+		if (fdpass_peer_cred(sv[i], &cred) == 0) {
+			assert_int_equal(cred.uid, geteuid());
+			assert_int_equal(cred.gid, getegid());
+		} else {
+			assert_int_equal(errno, ENOTCONN);
+		}
+	}
+#ifdef __linux__
+	assert_int_equal(fdpass_peer_cred(sv[0], &cred), 0);
+	assert_int_equal(cred.pid, getpid());
+#endif
+	xclose_all(sv, 2);
+}
+
 int
 main(void)
 {
@@ -132,6 +195,8 @@ main(void)
 		fd_test(socketpair_peer_is_us),
 		fd_test(connected_child_is_reported),
 		fd_test(refusals),
+		fd_test(connected_dgram_has_no_credentials),
+		fd_test(dgram_socketpair_is_us_or_enotconn),
 	};
 
 	return cmocka_run_group_tests_name("peer_cred", tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -232,6 +233,173 @@ peer_closed_stream_reads_zero(void **state)
 	xclose(sv[1]);
 }
 
+/* A connected TCP pair on 127.0.0.1: out is the client, in the server. */
+static void
+tcp_pair(int *out, int *in)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int l;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(l, 1), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&sin, &len), 0);
+	*out = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(*out >= 0);
+	assert_int_equal(connect(*out, (struct sockaddr *)&sin, sizeof sin), 0);
+	*in = accept(l, NULL, NULL);
+	assert_true(*in >= 0);
+	xclose(l);
+}
+
+/* A UDP socket on 127.0.0.1 connected to itself. */
+static int
+udp_self(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	assert_true(s >= 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sin, &len), 0);
+	assert_int_equal(connect(s, (struct sockaddr *)&sin, sizeof sin), 0);
+	return s;
+}
+
+/*
+ * Descriptors travel only over AF_UNIX; Linux takes SCM_RIGHTS on a TCP
+ * or UDP socket and drops it.  Nothing may be sent and the call must say
+ * so; a plain send (no descriptors) still works on any socket.
+ */
+static void
+fds_off_unix_are_eopnotsupp(void **state)
+{
+	int client, server, udp, p[2];
+	char c;
+
+	(void)state;
+	xpipe(p);
+	tcp_pair(&client, &server);
+	errno = 0;
+	assert_int_equal(fdpass_send_with_fd(client, &one_byte, 1, p[0]), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	assert_nothing_queued(server);
+	assert_int_equal(fdpass_send_with_fds(client, &one_byte, 1, NULL, 0), 1);
+	assert_int_equal(read(server, &c, 1), 1);
+	xclose(client);
+	xclose(server);
+
+	udp = udp_self();
+	errno = 0;
+	assert_int_equal(fdpass_send_with_fd(udp, &one_byte, 1, p[0]), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	assert_nothing_queued(udp);
+	xclose(udp);
+
+	/* Swapped arguments: a pipe is not a socket. */
+	errno = 0;
+	assert_int_equal(fdpass_send_with_fd(p[1], &one_byte, 1, p[0]), -1);
+	assert_int_equal(errno, ENOTSOCK);
+	xclose_all(p, 2);
+}
+
+/*
+ * An iovec entry with a length and no buffer is refused before any system
+ * call: a kernel would fail with EFAULT only after dequeuing the message
+ * and dropping its descriptors.
+ */
+static void
+iov_without_buffer_is_einval(void **state)
+{
+	struct iovec holes[2] = { { .iov_base = (void *)"x", .iov_len = 1 },
+	    { .iov_base = NULL, .iov_len = 4 } };
+	int sv[2], p[2], got[1] = { -5 };
+	struct fdpass_msg msg = { .iov = holes, .iovcnt = 2, .fds = p,
+	    .nfds = 1 };
+	char c;
+
+	(void)state;
+	xsocketpair(message_socket_type(), sv);
+	xpipe(p);
+	errno = 0;
+	assert_int_equal(fdpass_sendmsg(sv[0], &msg, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_nothing_queued(sv[1]);
+
+	send_fds(sv[0], &p[1], 1);
+	msg = (struct fdpass_msg){ .iov = &holes[1], .iovcnt = 1, .fds = got,
+	    .nfds = 1 };
+	errno = 0;
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(msg.nfds, 0);
+	/* The message and its descriptor are still there. */
+	assert_int_equal(fdpass_recv_with_fd(sv[1], &c, 1, &got[0]), 1);
+	assert_same_pipe(p[0], got[0]);
+	xclose(got[0]);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
+/*
+ * A peer that closes with our data unread makes Linux answer ECONNRESET
+ * once (unix_release_sock): a send says EPIPE, as for any gone peer, and
+ * a receive reads the rest and then end-of-file, on stream and seqpacket.
+ */
+static void
+reset_by_peer(int type)
+{
+	int sv[2], fd = -5;
+	char buf[4];
+
+	xsocketpair(type, sv);
+	assert_int_equal(write(sv[0], "a", 1), 1);	/* left unread */
+	assert_int_equal(write(sv[1], "b", 1), 1);	/* for sv[0] */
+	xclose(sv[1]);
+	assert_int_equal(fdpass_recv_with_fd(sv[0], buf, sizeof buf, &fd), 1);
+	assert_int_equal(buf[0], 'b');
+	assert_int_equal(fd, -1);
+	assert_int_equal(fdpass_recv_with_fd(sv[0], buf, sizeof buf, &fd), 0);
+	assert_int_equal(fd, -1);
+	assert_int_equal(fdpass_recv_with_fd(sv[0], buf, sizeof buf, &fd), 0);
+	xclose(sv[0]);
+
+	xsocketpair(type, sv);
+	assert_int_equal(write(sv[0], "a", 1), 1);
+	xclose(sv[1]);
+	errno = 0;
+	assert_int_equal(fdpass_send_with_fds(sv[0], &one_byte, 1, NULL, 0), -1);
+	assert_int_equal(errno, EPIPE);
+	errno = 0;
+	assert_int_equal(fdpass_send_with_fd(sv[0], &one_byte, 1, sv[0]), -1);
+	assert_int_equal(errno, EPIPE);
+	xclose(sv[0]);
+}
+
+static void
+reset_by_peer_stream(void **state)
+{
+	(void)state;
+	reset_by_peer(SOCK_STREAM);
+}
+
+static void
+reset_by_peer_seqpacket(void **state)
+{
+	(void)state;
+	require_seqpacket();
+	reset_by_peer(SOCK_SEQPACKET);
+}
+
 static void
 nonblock_recv_is_eagain(void **state)
 {
@@ -433,6 +601,10 @@ main(void)
 		fd_test(epipe_seqpacket),
 		fd_test(dgram_peer_gone),
 		fd_test(peer_closed_stream_reads_zero),
+		fd_test(fds_off_unix_are_eopnotsupp),
+		fd_test(iov_without_buffer_is_einval),
+		fd_test(reset_by_peer_stream),
+		fd_test(reset_by_peer_seqpacket),
 		fd_test(nonblock_recv_is_eagain),
 		fd_test(nonblock_send_is_eagain),
 		fd_test(eintr_is_retried_on_recv),

@@ -266,6 +266,153 @@ empty_datagram(void **state)
 	xclose_all(sv, 2);
 }
 
+/*
+ * Every slot the library filled and then closed reads -1 again, so a
+ * caller that closes "every entry != -1" closes nothing twice.
+ */
+static void
+truncation_clears_closed_slots(void **state)
+{
+	int sv[2], reads[3], writes[3], got[2] = { -5, -5 };
+	size_t nfds = 2;
+	char buf[8];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+	struct fdpass_msg msg = { .iov = &iov, .iovcnt = 1, .fds = got,
+	    .nfds = 2 };
+
+	(void)state;
+	make_pipes(reads, writes, 3);
+	xsocketpair(SOCK_STREAM, sv);
+	send_data_fds(sv[0], "three", writes, 3);
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, 0), 5);
+	assert_int_equal(msg.flags, FDPASS_CTRUNC);
+	assert_int_equal(got[0], -1);
+	assert_int_equal(got[1], -1);
+
+	got[0] = got[1] = -5;
+	send_data_fds(sv[0], "three", writes, 3);
+	errno = 0;
+	assert_int_equal(fdpass_recv_with_fds(sv[1], buf, sizeof buf, got,
+	    &nfds), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(nfds, 0);
+	assert_int_equal(got[0], -1);
+	assert_int_equal(got[1], -1);
+	xclose_all(sv, 2);
+	xclose_all(reads, 3);
+	xclose_all(writes, 3);
+}
+
+/*
+ * No room for data is refused before any system call: a stream receive
+ * would return 0 (end-of-file to the caller) and take the descriptors.
+ * The message stays queued, descriptors and all.
+ */
+static void
+no_room_for_data_is_einval(void **state)
+{
+	int sv[2], reads[1], writes[1], fd = -5, got[1] = { -5 };
+	size_t nfds = 1;
+	char c;
+	struct iovec none = { .iov_base = &c, .iov_len = 0 };
+	struct fdpass_msg msg = { .iov = &none, .iovcnt = 1, .fds = got,
+	    .nfds = 1 };
+
+	(void)state;
+	make_pipes(reads, writes, 1);
+	xsocketpair(SOCK_STREAM, sv);
+	send_data_fds(sv[0], "x", writes, 1);
+	errno = 0;
+	assert_int_equal(fdpass_recv_with_fd(sv[1], NULL, 0, &fd), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(fd, -1);
+	errno = 0;
+	assert_int_equal(fdpass_recv_with_fds(sv[1], &c, 0, got, &nfds), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(nfds, 0);
+	errno = 0;
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	msg.iovcnt = 0;
+	msg.iov = NULL;
+	msg.nfds = 1;
+	errno = 0;
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, 0), -1);
+	assert_int_equal(errno, EINVAL);
+
+	assert_int_equal(fdpass_recv_with_fd(sv[1], &c, 1, &fd), 1);
+	assert_int_equal(c, 'x');
+	assert_same_pipe(reads[0], fd);
+	xclose(fd);
+	xclose_all(sv, 2);
+	xclose_all(reads, 1);
+	xclose_all(writes, 1);
+}
+
+/* Sends n descriptors with no data, as a peer that is not libfdpass may. */
+static void
+raw_send_fds_no_data(int sock, const int *fds, size_t n)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} control;
+	struct msghdr mh;
+	struct cmsghdr *cmsg;
+
+	assert_true(n <= 4);
+	memset(&mh, 0, sizeof mh);
+	memset(&control, 0, sizeof control);
+	mh.msg_control = control.buf;
+	mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+	cmsg = CMSG_FIRSTHDR(&mh);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cmsg), fds, n * sizeof(int));
+	assert_int_equal(sendmsg(sock, &mh, 0), 0);
+}
+
+/*
+ * A message of zero data bytes with descriptors, from a foreign peer on a
+ * message socket: 0 with the descriptors, which the caller owns.  0 is
+ * end-of-file only when no descriptor came.
+ */
+static void
+zero_byte_message_with_fds(void **state)
+{
+	int types[2] = { SOCK_DGRAM, SOCK_SEQPACKET };
+	int sv[2], reads[1], writes[1], fd = -5, got[2] = { -5, -5 };
+	size_t i, ntypes = has_seqpacket() ? 2 : 1;
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct fdpass_msg msg = { .iov = &iov, .iovcnt = 1, .fds = got,
+	    .nfds = 2 };
+
+	(void)state;
+	make_pipes(reads, writes, 1);
+	for (i = 0; i < ntypes; i++) {
+		xsocketpair(types[i], sv);
+		raw_send_fds_no_data(sv[0], writes, 1);
+		assert_int_equal(fdpass_recv_with_fd(sv[1], &c, 1, &fd), 0);
+		assert_true(fd >= 0);
+		assert_true(has_cloexec(fd));
+		assert_same_pipe(reads[0], fd);
+		xclose(fd);
+
+		raw_send_fds_no_data(sv[0], writes, 1);
+		msg.nfds = 2;
+		assert_int_equal(fdpass_recvmsg(sv[1], &msg, 0), 0);
+		assert_int_equal(msg.nfds, 1);
+		assert_int_equal(msg.flags, 0);
+		assert_same_pipe(reads[0], got[0]);
+		xclose(got[0]);
+		xclose_all(sv, 2);
+	}
+	xclose_all(reads, 1);
+	xclose_all(writes, 1);
+}
+
 /* The lowest free descriptor number: every one below it is in use. */
 static int
 lowest_free_fd(void)
@@ -279,8 +426,9 @@ lowest_free_fd(void)
 
 /*
  * No free slot while receiving: nothing leaks, the data comes back with
- * FDPASS_CTRUNC (or the simple calls fail with EMSGSIZE), and once a slot
- * is free again the same connection works.
+ * FDPASS_CTRUNC (or the simple calls fail with EMFILE, which names the
+ * cause, not EMSGSIZE), and once a slot is free again the same connection
+ * works.
  */
 static void
 emfile_while_receiving(int type)
@@ -293,6 +441,7 @@ emfile_while_receiving(int type)
 	    .nfds = 2 };
 	size_t before;
 	ssize_t n;
+	int recvmsg_errno;
 
 	make_pipes(reads, writes, 2);
 	xsocketpair(type, sv);
@@ -305,14 +454,15 @@ emfile_while_receiving(int type)
 	tight.rlim_cur = (rlim_t)lowest_free_fd();
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &tight), 0);
 	n = fdpass_recvmsg(sv[1], &msg, 0);
+	recvmsg_errno = errno;
 	errno = 0;
 	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd), -1);
-	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(errno, EMFILE);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
 	assert_int_equal(fd, -1);
 	if (n == -1) {
 		/* The kernel dropped the datagram (the BSDs). */
-		assert_int_equal(errno, EMSGSIZE);
+		assert_int_equal(recvmsg_errno, EMFILE);
 	} else {
 		assert_int_equal(n, 4);
 		assert_memory_equal(buf, "full", 4);
@@ -444,6 +594,9 @@ main(void)
 		fd_test(dgram_data_truncation),
 		fd_test(seqpacket_data_truncation),
 		fd_test(empty_datagram),
+		fd_test(truncation_clears_closed_slots),
+		fd_test(no_room_for_data_is_einval),
+		fd_test(zero_byte_message_with_fds),
 		fd_test(emfile_stream),
 		fd_test(emfile_dgram),
 		fd_test(with_passcred),

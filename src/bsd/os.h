@@ -9,8 +9,8 @@
 #define FDPASS_OS_H
 
 /*
- * On every BSD, recvmsg fails with EMSGSIZE when the receiver has no free
- * slot for the descriptors, after closing them.  Where the stream data is
+ * On every BSD, recvmsg fails (EMSGSIZE, or EMFILE on FreeBSD 14) when the
+ * receiver has no free slot for the descriptors, after closing them.  Where the stream data is
  * documented to stay queued (FreeBSD uipc_usrreq.c "link back the remaining
  * data", test send_a_lot; OpenBSD unp_externalize), it is read back.  NetBSD
  * and DragonFly are not known to keep it: the error is returned as is.
@@ -18,13 +18,20 @@
 #if FDPASS_OS_FREEBSD
 /*
  * unp_internalize: CMSG_SPACE(n * sizeof(struct filedescent *)) must fit
- * in MCLBYTES (2048), else EMSGSIZE: 254 on LP64, 509 on ILP32.  Several
- * SCM_RIGHTS messages arrive apart; one that does not fit is closed whole
+ * in MCLBYTES (2048), else EMSGSIZE: 254 descriptors on LP64.  A 32-bit
+ * process on a 64-bit kernel gets the same 254, since the kernel counts its
+ * own pointers (freebsd32_copyin_control fails with EINVAL past MCLBYTES
+ * of 64-bit layout), so 254 is the limit on every FreeBSD.
+ *
+ * A peer may put several SCM_RIGHTS messages (and timestamp requests) in
+ * one sendmsg, up to MCLBYTES of control data in all (sockargs): about 500
+ * descriptors.  The receive buffer holds a whole MCLBYTES of them; an
+ * SCM_RIGHTS message that still does not fit is closed whole by the kernel
  * (m_dispose_extcontrolm), with MSG_CTRUNC.
  */
 #define FDPASS__OS_NAME "freebsd"
-#define FDPASS__OS_MAX_FDS (sizeof(void *) == 8 ? 254 : 509)
-#define FDPASS__OS_RECV_MAX_FDS (sizeof(void *) == 8 ? 254 : 509)
+#define FDPASS__OS_MAX_FDS 254
+#define FDPASS__OS_RECV_MAX_FDS ((2048 - 16) / 4)
 #define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 1
 
 #elif FDPASS_OS_OPENBSD

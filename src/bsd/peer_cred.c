@@ -23,7 +23,7 @@ fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
 {
 	struct sockpeercred pc;
 
-	if (fdpass__getsockopt_exact(sock, SOL_SOCKET, SO_PEERCRED, &pc,
+	if (fdpass__getsockopt_cred(sock, SOL_SOCKET, SO_PEERCRED, &pc,
 	    sizeof pc) == -1)
 		return -1;
 	cred->pid = pc.pid > 0 ? pc.pid : -1;
@@ -38,18 +38,19 @@ fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
  * NetBSD records the ids at connect() and on the accepting side; on a
  * socketpair only one end has them and the other gets EINVAL
  * (uipc_usrreq.c unp_connect, PRU_PEEREID), and an unknown peer reads as
- * uid -1 (as pkgsrc's capnproto patch for LOCAL_PEEREID checks).
+ * uid -1 (as pkgsrc's capnproto patch for LOCAL_PEEREID checks): no
+ * credentials, ENOTCONN as on every OS.
  */
 int
 fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
 {
 	struct unpcbid id;
 
-	if (fdpass__getsockopt_exact(sock, FDPASS__SOL_LOCAL, LOCAL_PEEREID, &id,
+	if (fdpass__getsockopt_cred(sock, FDPASS__SOL_LOCAL, LOCAL_PEEREID, &id,
 	    sizeof id) == -1)
 		return -1;
 	if (id.unp_euid == (uid_t)-1) {
-		errno = EINVAL;
+		errno = ENOTCONN;
 		return -1;
 	}
 	cred->pid = id.unp_pid > 0 ? id.unp_pid : -1;
@@ -65,7 +66,7 @@ fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
 {
 	struct xucred xu;
 
-	if (fdpass__getsockopt_exact(sock, FDPASS__SOL_LOCAL, LOCAL_PEERCRED, &xu,
+	if (fdpass__getsockopt_cred(sock, FDPASS__SOL_LOCAL, LOCAL_PEERCRED, &xu,
 	    sizeof xu) == -1)
 		return -1;
 	if (xu.cr_version != XUCRED_VERSION || xu.cr_ngroups < 1) {

@@ -76,16 +76,21 @@ extern const struct fdpass__syscalls fdpass__real_syscalls;
 
 /*
  * The checks sending and receiving share: EINVAL for a NULL msg, unknown
- * flags, or a NULL array with a count; EMSGSIZE for more iovecs than the
- * int msg_iovlen of the BSDs and musl holds.
+ * flags, a NULL array with a count or an iovec entry with a length but no
+ * buffer; EMSGSIZE for more iovecs than the int msg_iovlen of the BSDs and
+ * musl holds.  *has_data tells whether any iovec entry has a length.
  */
-int fdpass__check_msg(const struct fdpass_msg *msg, int flags);
+int fdpass__check_msg(const struct fdpass_msg *msg, int flags, int *has_data);
+
+/* SO_TYPE of sock, or -1. */
+int fdpass__socket_type(int sock);
 
 /*
- * getsockopt that fails with EINVAL unless the kernel filled exactly size
- * bytes: a credential structure of another layout must not be read.
+ * getsockopt for a peer-credential option on a connected AF_UNIX socket:
+ * ENOTCONN when the kernel keeps no credentials for the peer, EINVAL unless
+ * the kernel filled exactly size bytes.
  */
-int fdpass__getsockopt_exact(int sock, int level, int name, void *val,
+int fdpass__getsockopt_cred(int sock, int level, int name, void *val,
     socklen_t size);
 
 /* The socket-option level of the LOCAL_* options; 0 where it has no name. */
@@ -100,6 +105,14 @@ void fdpass__close_all(const int *fds, size_t n);
 
 /* Backend: fills cred for a connected AF_UNIX socket. */
 int fdpass__os_peer_cred(int sock, struct fdpass_cred *cred);
+
+/*
+ * fdpass_recvmsg, also telling why it set FDPASS_CTRUNC: EMFILE when the
+ * kernel could not install the descriptors (no free slot), EMSGSIZE when
+ * they did not fit; 0 when it did not.
+ */
+ssize_t fdpass__recvmsg(int sock, struct fdpass_msg *msg, int flags,
+    int *why_ctrunc);
 
 /* Sends with SIGPIPE suppressed by whatever means caps.h chose. */
 ssize_t fdpass__sendmsg_nosigpipe(int sock, const struct msghdr *mh,

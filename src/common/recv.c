@@ -111,37 +111,99 @@ recvmsg_retrying(int sock, const struct msghdr *request, struct msghdr *mh,
 }
 
 /*
- * The BSDs and xnu fail recvmsg with EMSGSIZE when the descriptors cannot
- * be installed (no free slot), after closing them.  On a stream socket the
- * data stays queued (FreeBSD uipc_usrreq.c stream receive "link back the
- * remaining data"; xnu uipc_socket.c soreceive), so it is read now and
- * returned as a truncation, as Linux does.  A datagram is gone: the error
- * stands.
+ * The BSDs and xnu fail recvmsg when the descriptors cannot be installed
+ * (no free slot), after closing them: EMSGSIZE (OpenBSD, NetBSD, xnu
+ * unp_externalize) or EMFILE (FreeBSD 14 unp_externalize; its recv(2)).
+ * Linux never fails recvmsg so: it closes what it could not install and
+ * sets MSG_CTRUNC (net/core/scm.c scm_detach_fds).  Our control buffer is
+ * never short, so on an AF_UNIX socket either errno means no slot.
+ */
+static int
+is_no_slot_errno(int e)
+{
+	return e == EMSGSIZE || e == EMFILE;
+}
+
+/*
+ * Where the OS keeps the stream data queued after such a failure (FreeBSD
+ * uipc_usrreq.c stream receive "link back the remaining data"; xnu
+ * uipc_socket.c soreceive), it is read now and returned as a truncation,
+ * as Linux does.  Elsewhere the message is gone: -1 EMFILE.
  */
 static ssize_t
 recv_stranded_stream_data(int sock, const struct msghdr *request,
     struct msghdr *mh, int flags)
 {
-	int type = 0;
-	socklen_t len = sizeof type;
 	ssize_t n;
 
-	if (FDPASS__SYSCALL(getsockopt)(sock, SOL_SOCKET, SO_TYPE, &type,
-	    &len) == -1 || type != SOCK_STREAM) {
-		errno = EMSGSIZE;
+	if (!FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA ||
+	    fdpass__socket_type(sock) != SOCK_STREAM) {
+		errno = EMFILE;
 		return -1;
 	}
 	n = recvmsg_retrying(sock, request, mh, flags | MSG_DONTWAIT);
 	if (n == -1)
-		errno = EMSGSIZE;
+		errno = EMFILE;
+	return n;
+}
+
+/*
+ * MSG_CTRUNC although room for another descriptor was left: the kernel
+ * stopped installing them, for want of a free slot (or a security module
+ * refused one), not for want of space.  A kernel short of space fills the
+ * buffer until not one more fits (scm_detach_fds, copyout_control).
+ */
+static int
+ctrunc_with_room(const struct msghdr *request, const struct msghdr *mh)
+{
+	return (mh->msg_flags & MSG_CTRUNC) &&
+	    request->msg_controllen - mh->msg_controllen >=
+	    CMSG_SPACE(sizeof(int));
+}
+
+/*
+ * A stream or seqpacket peer that closed with our data unread leaves
+ * ECONNRESET for the next receive (Linux unix_release_sock), which reports
+ * and clears it: after the queued data on a stream, before it on a
+ * seqpacket socket (unix_stream_read_generic, __skb_try_recv_datagram).
+ * The peer is gone, so receiving once more, without waiting, returns what
+ * is still queued or end-of-file; end-of-file it is if nothing answers.
+ */
+static ssize_t
+recv_after_reset(int sock, const struct msghdr *request, struct msghdr *mh,
+    int flags)
+{
+	ssize_t n;
+
+	if (fdpass__socket_type(sock) == SOCK_DGRAM) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	n = recvmsg_retrying(sock, request, mh, flags | MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == ECONNRESET)) {
+		*mh = *request;
+		mh->msg_controllen = 0;
+		return 0;
+	}
 	return n;
 }
 
 static int
 check_recv(const struct fdpass_msg *msg, int flags)
 {
-	if (fdpass__check_msg(msg, flags) == -1)
+	int has_room;
+
+	if (fdpass__check_msg(msg, flags, &has_room) == -1)
 		return -1;
+	/*
+	 * With no room for data, a stream receive returns 0 (end-of-file to
+	 * the caller) yet takes the descriptors, and the data stays queued.
+	 */
+	if (!has_room) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (CMSG_SPACE(FDPASS__OS_RECV_MAX_FDS * sizeof(int)) +
 	    FDPASS__OS_CONTROL_HEADROOM > FDPASS__RECV_CONTROL_SIZE) {
 		errno = EMSGSIZE;
@@ -150,8 +212,21 @@ check_recv(const struct fdpass_msg *msg, int flags)
 	return 0;
 }
 
+/* All or nothing: a partial set of descriptors is useless. */
+static void
+discard_collected(struct collected *c)
+{
+	size_t i;
+
+	fdpass__close_all(c->fds, c->count);
+	/* A caller that closes "every entry != -1" must not close them again. */
+	for (i = 0; i < c->count; i++)
+		c->fds[i] = -1;
+	c->count = 0;
+}
+
 ssize_t
-fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
+fdpass__recvmsg(int sock, struct fdpass_msg *msg, int flags, int *why_ctrunc)
 {
 	union {
 		struct cmsghdr align;
@@ -159,9 +234,10 @@ fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
 	} control;
 	struct msghdr request, mh;
 	struct collected c;
-	int rflags, want_cloexec, stranded = 0;
+	int rflags, want_cloexec;
 	ssize_t n;
 
+	*why_ctrunc = 0;
 	if (check_recv(msg, flags) == -1) {
 		if (msg != NULL)
 			msg->nfds = 0;
@@ -197,9 +273,10 @@ fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
 		c.set_cloexec = 1;
 		n = recvmsg_retrying(sock, &request, &mh, rflags);
 	}
-	if (n == -1 && errno == EMSGSIZE &&
-	    FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA) {
-		stranded = 1;
+	if (n == -1 && errno == ECONNRESET)
+		n = recv_after_reset(sock, &request, &mh, rflags);
+	if (n == -1 && is_no_slot_errno(errno)) {
+		*why_ctrunc = EMFILE;
 		n = recv_stranded_stream_data(sock, &request, &mh, rflags);
 	}
 	if (n == -1)
@@ -208,17 +285,28 @@ fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
 	collect_fds(&mh, &c);
 	if (mh.msg_flags & MSG_TRUNC)
 		msg->flags |= FDPASS_TRUNC;
-	if ((mh.msg_flags & MSG_CTRUNC) || c.overflow || stranded) {
-		/* All or nothing: a partial set of descriptors is useless. */
-		fdpass__close_all(c.fds, c.count);
+	if (ctrunc_with_room(&request, &mh))
+		*why_ctrunc = EMFILE;
+	if ((mh.msg_flags & MSG_CTRUNC) || c.overflow || *why_ctrunc) {
+		discard_collected(&c);
+		if (*why_ctrunc == 0)
+			*why_ctrunc = EMSGSIZE;
 		msg->flags |= FDPASS_CTRUNC;
 		return n;
 	}
 	if (c.cloexec_errno != 0) {
-		fdpass__close_all(c.fds, c.count);
+		discard_collected(&c);
 		errno = c.cloexec_errno;
 		return -1;
 	}
 	msg->nfds = c.count;
 	return n;
+}
+
+ssize_t
+fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
+{
+	int why_ctrunc;
+
+	return fdpass__recvmsg(sock, msg, flags, &why_ctrunc);
 }

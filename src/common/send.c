@@ -6,17 +6,6 @@
 #include <string.h>
 
 static int
-has_data(const struct iovec *iov, size_t iovcnt)
-{
-	size_t i;
-
-	for (i = 0; i < iovcnt; i++)
-		if (iov[i].iov_len > 0)
-			return 1;
-	return 0;
-}
-
-static int
 all_fds_plausible(const int *fds, size_t nfds)
 {
 	size_t i;
@@ -34,14 +23,16 @@ all_fds_plausible(const int *fds, size_t nfds)
 static int
 check_send(const struct fdpass_msg *msg, int flags)
 {
-	if (fdpass__check_msg(msg, flags) == -1)
+	int has_data;
+
+	if (fdpass__check_msg(msg, flags, &has_data) == -1)
 		return -1;
 	if (msg->nfds > FDPASS__OS_MAX_FDS) {
 		errno = EMSGSIZE;
 		return -1;
 	}
 	/* Some kernels drop descriptors sent with no data (Linux streams). */
-	if (msg->nfds > 0 && !has_data(msg->iov, msg->iovcnt)) {
+	if (msg->nfds > 0 && !has_data) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -50,6 +41,43 @@ check_send(const struct fdpass_msg *msg, int flags)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Descriptors travel only over AF_UNIX.  Elsewhere the kernel may take
+ * SCM_RIGHTS without a word and drop it (Linux __sock_cmsg_send skips it
+ * for every family, FreeBSD udp_output skips any non-IP level), so a
+ * positive return would lie; the family is asked before sending.
+ */
+static int
+check_carries_fds(int sock)
+{
+	struct sockaddr sa;
+	socklen_t len = sizeof sa;
+
+	/* A longer address is cut to fit; the family is all we read. */
+	memset(&sa, 0, sizeof sa);
+	if (FDPASS__SYSCALL(getsockname)(sock, &sa, &len) == -1)
+		return -1;
+	if (sa.sa_family != AF_UNIX) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A stream or seqpacket peer that closed with data unread makes the kernel
+ * answer ECONNRESET once before EPIPE (Linux unix_release_sock); both say
+ * the peer is gone.  A datagram socket's errno is the OS's own.
+ */
+static ssize_t
+peer_gone_is_epipe(int sock, ssize_t n)
+{
+	if (n == -1 && errno == ECONNRESET &&
+	    fdpass__socket_type(sock) != SOCK_DGRAM)
+		errno = EPIPE;
+	return n;
 }
 
 ssize_t
@@ -70,6 +98,8 @@ fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
 	mh.msg_iov = (struct iovec *)(uintptr_t)msg->iov;
 	mh.msg_iovlen = msg->iovcnt;
 	if (msg->nfds > 0) {
+		if (check_carries_fds(sock) == -1)
+			return -1;
 		/*
 		 * One SCM_RIGHTS message holds them all: OpenBSD and xnu refuse
 		 * several, NetBSD reads only the first.  msg_controllen is the
@@ -90,6 +120,6 @@ fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
 		cmsg->cmsg_len = CMSG_LEN(msg->nfds * sizeof(int));
 		memcpy(CMSG_DATA(cmsg), msg->fds, msg->nfds * sizeof(int));
 	}
-	return fdpass__sendmsg_nosigpipe(sock, &mh,
-	    (flags & FDPASS_NONBLOCK) ? MSG_DONTWAIT : 0);
+	return peer_gone_is_epipe(sock, fdpass__sendmsg_nosigpipe(sock, &mh,
+	    (flags & FDPASS_NONBLOCK) ? MSG_DONTWAIT : 0));
 }

@@ -26,15 +26,17 @@ fdpass_send_with_fds(int sock, const struct iovec *iov, size_t iovcnt,
 }
 
 /*
- * Truncated descriptors fail the call with EMSGSIZE (they are closed and
- * the message's data is dropped); truncated datagram data does not, as with
- * recv(2).
+ * Truncated descriptors fail the call (they are closed and the message's
+ * data is dropped): EMFILE when the kernel could not install them for want
+ * of a free slot, EMSGSIZE when more came than fit.  Truncated datagram
+ * data does not, as with recv(2).
  */
 ssize_t
 fdpass_recv_with_fds(int sock, void *buf, size_t len, int *fds, size_t *nfds)
 {
 	struct iovec iov;
 	struct fdpass_msg msg;
+	int why_ctrunc;
 	ssize_t n;
 
 	if (nfds == NULL || (buf == NULL && len > 0)) {
@@ -50,10 +52,10 @@ fdpass_recv_with_fds(int sock, void *buf, size_t len, int *fds, size_t *nfds)
 	msg.fds = fds;
 	msg.nfds = *nfds;
 	msg.flags = 0;
-	n = fdpass_recvmsg(sock, &msg, 0);
+	n = fdpass__recvmsg(sock, &msg, 0, &why_ctrunc);
 	*nfds = msg.nfds;
 	if (n >= 0 && (msg.flags & FDPASS_CTRUNC)) {
-		errno = EMSGSIZE;
+		errno = why_ctrunc;
 		return -1;
 	}
 	return n;

@@ -5,8 +5,31 @@
 #include <limits.h>
 #include <unistd.h>
 
+/*
+ * An entry with no buffer but a length is refused here, before the kernel
+ * sees it: a receive would fail with EFAULT only after dequeuing the
+ * message and dropping its descriptors.
+ */
+static int
+check_iov(const struct iovec *iov, size_t iovcnt, int *has_data)
+{
+	size_t i;
+
+	*has_data = 0;
+	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
+		if (iov[i].iov_base == NULL) {
+			errno = EINVAL;
+			return -1;
+		}
+		*has_data = 1;
+	}
+	return 0;
+}
+
 int
-fdpass__check_msg(const struct fdpass_msg *msg, int flags)
+fdpass__check_msg(const struct fdpass_msg *msg, int flags, int *has_data)
 {
 	if (msg == NULL || (flags & ~(FDPASS_NONBLOCK | FDPASS_NOCLOEXEC)) ||
 	    (msg->iov == NULL && msg->iovcnt > 0) ||
@@ -14,6 +37,8 @@ fdpass__check_msg(const struct fdpass_msg *msg, int flags)
 		errno = EINVAL;
 		return -1;
 	}
+	if (check_iov(msg->iov, msg->iovcnt, has_data) == -1)
+		return -1;
 	if (msg->iovcnt > INT_MAX) {
 		errno = EMSGSIZE;
 		return -1;
@@ -22,13 +47,36 @@ fdpass__check_msg(const struct fdpass_msg *msg, int flags)
 }
 
 int
-fdpass__getsockopt_exact(int sock, int level, int name, void *val,
+fdpass__socket_type(int sock)
+{
+	int type = -1;
+	socklen_t len = sizeof type;
+
+	if (FDPASS__SYSCALL(getsockopt)(sock, SOL_SOCKET, SO_TYPE, &type,
+	    &len) == -1)
+		return -1;
+	return type;
+}
+
+int
+fdpass__getsockopt_cred(int sock, int level, int name, void *val,
     socklen_t size)
 {
 	socklen_t len = size;
 
-	if (FDPASS__SYSCALL(getsockopt)(sock, level, name, val, &len) == -1)
+	if (FDPASS__SYSCALL(getsockopt)(sock, level, name, val, &len) == -1) {
+		/*
+		 * The socket is known to be a connected AF_UNIX socket, so the
+		 * kernel's EINVAL means it keeps no credentials for the peer:
+		 * FreeBSD, DragonFly and xnu uipc_ctloutput answer so for every
+		 * socket but SOCK_STREAM, NetBSD for the end of a socketpair
+		 * that did not connect.
+		 */
+		if (errno == EINVAL)
+			errno = ENOTCONN;
 		return -1;
+	}
+	/* A structure of another layout must not be read. */
 	if (len != size) {
 		errno = EINVAL;
 		return -1;

@@ -31,7 +31,7 @@ fdpass__os_peer_cred(int sock, struct fdpass_cred *cred)
 {
 	struct xucred xu;
 
-	if (fdpass__getsockopt_exact(sock, FDPASS__SOL_LOCAL, LOCAL_PEERCRED,
+	if (fdpass__getsockopt_cred(sock, FDPASS__SOL_LOCAL, LOCAL_PEERCRED,
 	    &xu, sizeof xu) == -1)
 		return -1;
 	if (xu.cr_version != XUCRED_VERSION || xu.cr_ngroups < 1) {

@@ -25,8 +25,8 @@
 const struct sim_kernel sim_kernel = {
 	SIM_KERNEL_COMMON("freebsd"),
 	/* CMSG_SPACE(n * sizeof(void *)) within MCLBYTES. */
-	.lib_max_fds = sizeof(void *) == 8 ? 254 : 509,
-	.kernel_max_fds = sizeof(void *) == 8 ? 254 : 509,
+	.lib_max_fds = 254,
+	.kernel_max_fds = 254,
 	.too_many_errno = EMSGSIZE,
 	.sigpipe = "MSG_NOSIGNAL", .peer_cred = "LOCAL_PEERCRED",
 	.truncation = SIM_TRUNC_CLOSE_WHOLE,

@@ -261,8 +261,12 @@ truncation_by_kernel(void **state)
 	assert_int_equal(msg.nfds, 0);
 	switch (sim_kernel.truncation) {
 	case SIM_TRUNC_EMSGSIZE:
+		/*
+		 * The library never offers a short buffer, so it reads the
+		 * kernel's EMSGSIZE as "no free slot".
+		 */
 		assert_int_equal(n, -1);
-		assert_int_equal(errno, EMSGSIZE);
+		assert_int_equal(errno, EMFILE);
 		break;
 	case SIM_TRUNC_LEAK:
 		assert_int_equal(n, 1);
@@ -306,7 +310,7 @@ emfile(void **state)
 		assert_int_equal(msg.flags, FDPASS_CTRUNC);
 	} else {
 		assert_int_equal(n, -1);
-		assert_int_equal(errno, EMSGSIZE);
+		assert_int_equal(errno, EMFILE);
 	}
 
 	/* The simple call fails either way; the connection goes on. */
@@ -315,7 +319,7 @@ emfile(void **state)
 	errno = 0;
 	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &got[0]),
 	    -1);
-	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(errno, EMFILE);
 	assert_int_equal(got[0], -1);
 	send_fds(sv[0], fds, 2);
 	msg.nfds = 2;
@@ -328,7 +332,7 @@ emfile(void **state)
 	xclose_all(sv, 2);
 }
 
-/* EMFILE on a datagram socket: the message is gone, -1 EMSGSIZE. */
+/* EMFILE on a datagram socket: the message is gone, -1 EMFILE. */
 static void
 emfile_datagram(void **state)
 {
@@ -342,7 +346,7 @@ emfile_datagram(void **state)
 	sim_arm_emfile();
 	errno = 0;
 	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &got), -1);
-	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(errno, EMFILE);
 	assert_int_equal(got, -1);
 	assert_nothing_queued(sv[1]);
 	xclose_all(p, 2);
