@@ -67,16 +67,17 @@ FNR == 1 {
 	next
 }
 !man && other {
-	if ($0 ~ /^```/)
+	if ($0 ~ /^```[ \t]*$/)
 		other = 0
 	next
 }
 !man {
 	if ($0 ~ /^```c[ \t]*$/)
 		start()
-	else if ($0 ~ /^```/)
+	else if ($0 ~ /^```/) {
 		other = 1
-	else if ($0 ~ /^<!-- compile-only -->[ \t]*$/)
+		compile_only = 0
+	} else if ($0 ~ /^<!-- compile-only -->[ \t]*$/)
 		compile_only = 1
 	else if ($0 !~ /^[ \t]*$/)
 		compile_only = 0

@@ -13,8 +13,8 @@ groff=$(command -v groff || true)
 for page in "$dir"/*.[1-9]; do
 	[ -f "$page" ] || continue
 	n=$((n + 1))
-	lint=$("$mandoc" -Tlint -Wwarning "$page" 2>&1)
-	if [ $? -ne 0 ] || [ -n "$lint" ]; then
+	if ! lint=$("$mandoc" -Tlint -Wwarning "$page" 2>&1) ||
+	    [ -n "$lint" ]; then
 		printf '%s: mandoc -Tlint -Wwarning:\n%s\n' "$page" "$lint"
 		status=1
 	fi

@@ -19,8 +19,9 @@ if [ "$now" -ne "$count" ]; then
 	echo "$file has $now code blocks, $count when cmake ran: run cmake again" >&2
 	exit 1
 fi
-set -- $(printf '%s\n' "$listing" | awk -v i="$index" '$1 == i')
-mode=$2 line=$3
+read -r _ mode line <<EOF
+$(printf '%s\n' "$listing" | awk -v i="$index" '$1 == i')
+EOF
 
 name=$(basename "$file")_$index
 mkdir -p "$out" || exit 1
