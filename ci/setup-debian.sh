@@ -4,7 +4,7 @@
 # plus any extra packages named as arguments; installs nothing already there.
 set -eu
 
-packages="cmake ninja-build gcc g++ libc6-dev pkg-config libcmocka-dev gnulib $*"
+packages="cmake ninja-build gcc g++ libc6-dev pkg-config libcmocka-dev gnulib mandoc $*"
 missing=""
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
