@@ -75,7 +75,7 @@ struct fdpass_backend {
 	int atomic_cloexec;		/* 1: the kernel sets FD_CLOEXEC on receipt */
 	const char *sigpipe;		/* "MSG_NOSIGNAL", "SO_NOSIGPIPE" or "sigmask" */
 	const char *peer_cred;		/* "SO_PEERCRED", "LOCAL_PEERCRED", ... */
-	/* Since 0.1.0. */
+	/* Diagnostics beyond the contract's five fields. */
 	int atomic_socket_cloexec;	/* 1: SOCK_CLOEXEC in fdpass_socketpair() */
 	size_t recv_max_fds;		/* descriptors the receive buffer holds */
 	size_t cmsg_align;		/* control message alignment, in bytes */
