@@ -82,6 +82,9 @@ extern const struct fdpass__syscalls fdpass__real_syscalls;
  */
 int fdpass__check_msg(const struct fdpass_msg *msg, int flags, int *has_data);
 
+/* 1 if sock is an AF_UNIX socket, 0 if another socket, -1 and errno. */
+int fdpass__is_unix_socket(int sock);
+
 /* SO_TYPE of sock, or -1. */
 int fdpass__socket_type(int sock);
 

@@ -81,15 +81,13 @@ check_connected_unix(int sock)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
+	int is_unix = fdpass__is_unix_socket(sock);
 
-	memset(&ss, 0, sizeof ss);
-	if (FDPASS__SYSCALL(getsockname)(sock, (struct sockaddr *)&ss, &len) == -1)
-		return -1;
-	if (ss.ss_family != AF_UNIX) {
-		errno = EINVAL;
+	if (is_unix != 1) {
+		if (is_unix == 0)
+			errno = EINVAL;
 		return -1;
 	}
-	len = sizeof ss;
 	return FDPASS__SYSCALL(getpeername)(sock, (struct sockaddr *)&ss, &len);
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <string.h>
 #include <unistd.h>
 
 /*
@@ -56,6 +57,19 @@ fdpass__socket_type(int sock)
 	    &len) == -1)
 		return -1;
 	return type;
+}
+
+int
+fdpass__is_unix_socket(int sock)
+{
+	struct sockaddr sa;
+	socklen_t len = sizeof sa;
+
+	/* A longer address is cut to fit; the family is all we read. */
+	memset(&sa, 0, sizeof sa);
+	if (FDPASS__SYSCALL(getsockname)(sock, &sa, &len) == -1)
+		return -1;
+	return sa.sa_family == AF_UNIX;
 }
 
 int
