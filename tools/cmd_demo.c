@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fdpass: show what libfdpass does on this system.
- *
- *   fdpass info [--json]   the backend table
- *   fdpass demo            pass a pipe, a file and a socket to a child
+ * fdpass demo: fork a child and pass it a pipe, an open file and a socket;
+ * the child uses each and the parent checks that nothing leaked.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,21 +15,7 @@
 #include <sys/wait.h>
 
 #include "fdpass.h"
-
-#define EXIT_USAGE 2
-
-static const char usage_text[] =
-    "usage: fdpass info [--json]\n"
-    "       fdpass demo\n"
-    "       fdpass --version | --help\n"
-    "\n"
-    "  info     print the backend libfdpass was built for: limits, how\n"
-    "           FD_CLOEXEC and SIGPIPE are handled, control-message layout\n"
-    "  demo     fork a child and pass it a pipe, an open file and a socket\n"
-    "           over a socketpair; the child uses each and the parent checks\n"
-    "           that no descriptor leaked\n"
-    "\n"
-    "Exit status: 0 success, 1 a step failed, 2 usage error.\n";
+#include "cli.h"
 
 static const char *role = "parent";
 
@@ -61,75 +45,6 @@ trace(const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	fflush(stdout);
-}
-
-static const char *
-yes_no(int v)
-{
-	return v ? "yes" : "no";
-}
-
-static void
-print_info_text(const struct fdpass_backend *b)
-{
-	printf("libfdpass %s\n", fdpass_version());
-	printf("%-26s %s\n", "backend", b->name);
-	printf("%-26s %zu (portable everywhere: %d)\n",
-	    "max descriptors/message", b->max_fds, FDPASS_PORTABLE_MAX_FDS);
-	printf("%-26s %zu descriptors, %zu bytes of control space\n",
-	    "receive buffer", b->recv_max_fds, b->recv_control_size);
-	printf("%-26s %s (%s)\n", "atomic CLOEXEC on receive",
-	    yes_no(b->atomic_cloexec),
-	    b->atomic_cloexec ? "MSG_CMSG_CLOEXEC" :
-	    "fcntl(F_SETFD) right after recvmsg");
-	printf("%-26s %s (%s)\n", "atomic CLOEXEC socketpair",
-	    yes_no(b->atomic_socket_cloexec),
-	    b->atomic_socket_cloexec ? "SOCK_CLOEXEC" :
-	    "fcntl(F_SETFD) right after socketpair");
-	printf("%-26s %s\n", "SIGPIPE suppressed by", b->sigpipe);
-	printf("%-26s %s\n", "peer credentials", b->peer_cred);
-	printf("%-26s %zu bytes\n", "CMSG_SPACE(1 fd)", b->cmsg_space_one);
-	printf("CMSG_SPACE(%zu fds)%*s %zu bytes\n", b->max_fds,
-	    (int)(26 - 16 - snprintf(NULL, 0, "%zu", b->max_fds)), "",
-	    b->cmsg_space_max);
-	printf("%-26s %zu bytes\n", "control-message alignment",
-	    b->cmsg_align);
-}
-
-static void
-print_info_json(const struct fdpass_backend *b)
-{
-	printf("{\n");
-	printf("  \"version\": \"%s\",\n", fdpass_version());
-	printf("  \"backend\": \"%s\",\n", b->name);
-	printf("  \"max_fds\": %zu,\n", b->max_fds);
-	printf("  \"portable_max_fds\": %d,\n", FDPASS_PORTABLE_MAX_FDS);
-	printf("  \"recv_max_fds\": %zu,\n", b->recv_max_fds);
-	printf("  \"recv_control_size\": %zu,\n", b->recv_control_size);
-	printf("  \"atomic_cloexec\": %s,\n", b->atomic_cloexec ? "true" : "false");
-	printf("  \"atomic_socket_cloexec\": %s,\n",
-	    b->atomic_socket_cloexec ? "true" : "false");
-	printf("  \"sigpipe\": \"%s\",\n", b->sigpipe);
-	printf("  \"peer_cred\": \"%s\",\n", b->peer_cred);
-	printf("  \"cmsg_space_one\": %zu,\n", b->cmsg_space_one);
-	printf("  \"cmsg_space_max\": %zu,\n", b->cmsg_space_max);
-	printf("  \"cmsg_align\": %zu\n", b->cmsg_align);
-	printf("}\n");
-}
-
-static int
-cmd_info(int argc, char **argv)
-{
-	if (argc == 2 && strcmp(argv[1], "--json") == 0) {
-		print_info_json(fdpass_backend());
-		return 0;
-	}
-	if (argc != 1) {
-		fputs(usage_text, stderr);
-		return EXIT_USAGE;
-	}
-	print_info_text(fdpass_backend());
-	return 0;
 }
 
 /* Open descriptors, from /proc/self/fd or /dev/fd, or -1 if neither. */
@@ -314,13 +229,15 @@ demo_parent(struct demo *d, pid_t child)
 	return 0;
 }
 
-static int
-cmd_demo(void)
+int
+cmd_demo(int argc, char **argv)
 {
 	struct demo d = { { -1, -1 }, { -1, -1 }, -1, { -1, -1 } };
 	int before, after, rc;
 	pid_t child;
 
+	(void)argc;
+	(void)argv;
 	trace("libfdpass %s, backend %s: up to %zu descriptors per message",
 	    fdpass_version(), fdpass_backend()->name, fdpass_max_fds());
 	before = count_open_fds();
@@ -348,28 +265,4 @@ cmd_demo(void)
 		return fail_plain("descriptors leaked");
 	trace("every descriptor was used by the child, and nothing leaked");
 	return 0;
-}
-
-int
-main(int argc, char **argv)
-{
-	if (argc < 2) {
-		fputs(usage_text, stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "info") == 0)
-		return cmd_info(argc - 1, argv + 1);
-	if (strcmp(argv[1], "demo") == 0 && argc == 2)
-		return cmd_demo();
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("fdpass %s\n", fdpass_version());
-		return 0;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	fprintf(stderr, "fdpass: unknown command '%s'\n\n", argv[1]);
-	fputs(usage_text, stderr);
-	return EXIT_USAGE;
 }
