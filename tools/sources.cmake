@@ -5,4 +5,5 @@ set(FDPASS_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/main.c
   ${CMAKE_CURRENT_LIST_DIR}/cli.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_info.c
-  ${CMAKE_CURRENT_LIST_DIR}/cmd_demo.c)
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_demo.c
+  ${CMAKE_CURRENT_LIST_DIR}/fdcount.c)
