@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fdpass demo: fork a child and pass it a pipe, an open file and a socket;
- * the child uses each and the parent checks that nothing leaked.
+ * the child uses each.  Both processes check that no descriptor leaked:
+ * the child, where they are received, from before receiving to after
+ * closing them; the parent from before opening them to the end.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -16,22 +17,27 @@
 
 #include "fdpass.h"
 #include "cli.h"
+#include "fdcount.h"
 
-static const char *role = "parent";
+struct role {
+	const char *name;	/* in the trace */
+	const char *context;	/* in error messages */
+};
+
+static const struct role parent_role = { "parent", "demo [parent]" };
+static const struct role child_role = { "child", "demo [child]" };
+static const struct role *role = &parent_role;
 
 static int
 fail(const char *what)
 {
-	fprintf(stderr, "fdpass demo [%s]: %s: %s\n", role, what,
-	    strerror(errno));
-	return 1;
+	return cli_error(role->context, "%s: %s", what, strerror(errno));
 }
 
 static int
 fail_plain(const char *what)
 {
-	fprintf(stderr, "fdpass demo [%s]: %s\n", role, what);
-	return 1;
+	return cli_error(role->context, "%s", what);
 }
 
 static void
@@ -39,34 +45,30 @@ trace(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("[%-6s] ", role);
+	printf("[%-6s] ", role->name);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
-	fflush(stdout);
+	cli_flush_stdout();
 }
 
-/* Open descriptors, from /proc/self/fd or /dev/fd, or -1 if neither. */
+/* Open descriptors now: a count that cannot be had fails the demo. */
 static int
-count_open_fds(void)
+count_fds(size_t *n)
 {
-	const char *dirs[] = { "/proc/self/fd", "/dev/fd" };
-	struct dirent *de;
-	DIR *d;
-	int i, n;
+	if (fdcount(n) == -1)
+		return fail("cannot count open descriptors");
+	return 0;
+}
 
-	for (i = 0; i < 2; i++) {
-		if ((d = opendir(dirs[i])) == NULL)
-			continue;
-		n = 0;
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				n++;
-		closedir(d);
-		return n - 1;	/* not the directory's own descriptor */
-	}
-	return -1;
+static int
+check_no_leak(size_t before, size_t after)
+{
+	if (after != before)
+		return cli_error(role->context, "descriptors leaked: %zu open "
+		    "before, %zu after", before, after);
+	return 0;
 }
 
 static int
@@ -90,25 +92,37 @@ read_text(int fd, char *buf, size_t size)
 
 enum { DEMO_PIPE, DEMO_FILE, DEMO_SOCKET, DEMO_NFDS };
 
-/* The child: receive the three descriptors and use each. */
+/* The child's part: receive the three descriptors into fds. */
 static int
-demo_child(int channel)
+demo_receive(int channel, int fds[DEMO_NFDS])
 {
-	struct fdpass_cred cred;
-	int fds[DEMO_NFDS], i;
 	size_t nfds = DEMO_NFDS;
-	char note[64], text[64];
+	char note[64];
 	ssize_t n;
+	int i;
 
-	role = "child";
 	n = fdpass_recv_with_fds(channel, note, sizeof note - 1, fds, &nfds);
 	if (n < 0)
 		return fail("fdpass_recv_with_fds");
 	note[n] = '\0';
-	if (nfds != DEMO_NFDS)
+	if (nfds != DEMO_NFDS) {
+		for (i = 0; i < (int)nfds; i++)
+			close(fds[i]);
 		return fail_plain("expected 3 descriptors");
+	}
 	trace("fdpass_recv_with_fds() = %zd bytes \"%s\", %zu descriptors: "
 	    "[%d, %d, %d]", n, note, nfds, fds[0], fds[1], fds[2]);
+	return 0;
+}
+
+/* The child's part: use each received descriptor. */
+static int
+demo_use(int channel, const int fds[DEMO_NFDS])
+{
+	struct fdpass_cred cred;
+	char text[64];
+	int i;
+
 	for (i = 0; i < DEMO_NFDS; i++)
 		if (!(fcntl(fds[i], F_GETFD) & FD_CLOEXEC))
 			return fail_plain("received descriptor without FD_CLOEXEC");
@@ -134,9 +148,35 @@ demo_child(int channel)
 	trace("fdpass_peer_cred(channel): pid %ld uid %ld gid %ld (the "
 	    "socketpair's creator)",
 	    (long)cred.pid, (long)cred.uid, (long)cred.gid);
+	return 0;
+}
+
+/*
+ * The child: receive, use and close the three descriptors, counting open
+ * descriptors before receiving and after closing: a receive that installs
+ * a descriptor it does not hand over shows here, where it happens.
+ */
+static int
+demo_child(int channel)
+{
+	int fds[DEMO_NFDS], i, rc;
+	size_t before, after;
+
+	role = &child_role;
+	if (count_fds(&before) != 0)
+		return EXIT_FAILURE;
+	trace("open descriptors before receiving: %zu", before);
+	if (demo_receive(channel, fds) != 0)
+		return EXIT_FAILURE;
+	rc = demo_use(channel, fds);
 	for (i = 0; i < DEMO_NFDS; i++)
 		close(fds[i]);
-	return 0;
+	if (rc != 0)
+		return rc;
+	if (count_fds(&after) != 0)
+		return EXIT_FAILURE;
+	trace("open descriptors after closing what it received: %zu", after);
+	return check_no_leak(before, after);
 }
 
 static int
@@ -229,40 +269,55 @@ demo_parent(struct demo *d, pid_t child)
 	return 0;
 }
 
-int
-cmd_demo(int argc, char **argv)
+/* The parent: open, fork, send, hear back, close; count around it all. */
+static int
+run_demo(void)
 {
 	struct demo d = { { -1, -1 }, { -1, -1 }, -1, { -1, -1 } };
-	int before, after, rc;
+	size_t before, after;
 	pid_t child;
+	int rc;
 
-	(void)argc;
-	(void)argv;
 	trace("libfdpass %s, backend %s: up to %zu descriptors per message",
 	    fdpass_version(), fdpass_backend()->name, fdpass_max_fds());
-	before = count_open_fds();
-	trace("open descriptors before: %d", before);
+	trace("descriptors are counted with %s", fdcount_method());
+	if (count_fds(&before) != 0)
+		return EXIT_FAILURE;
+	trace("open descriptors before: %zu", before);
 	if (demo_open(&d) != 0) {
 		demo_close(&d);
-		return 1;
+		return EXIT_FAILURE;
 	}
-	fflush(stdout);
+	cli_flush_stdout();
 	if ((child = fork()) == -1) {
 		demo_close(&d);
 		return fail("fork");
 	}
 	if (child == 0) {
 		close(d.channel[0]);
-		_exit(demo_child(d.channel[1]));
+		rc = demo_child(d.channel[1]);
+		if (cli_close_stdout() != 0 && rc == 0)
+			rc = EXIT_FAILURE;
+		_exit(rc);
 	}
 	rc = demo_parent(&d, child);
 	demo_close(&d);
 	if (rc != 0)
 		return rc;
-	after = count_open_fds();
-	trace("open descriptors after:  %d", after);
-	if (after != before)
-		return fail_plain("descriptors leaked");
-	trace("every descriptor was used by the child, and nothing leaked");
+	if (count_fds(&after) != 0)
+		return EXIT_FAILURE;
+	trace("open descriptors after:  %zu", after);
+	if (check_no_leak(before, after) != 0)
+		return EXIT_FAILURE;
+	trace("every descriptor was used by the child, and nothing leaked "
+	    "in either process");
 	return 0;
+}
+
+int
+cmd_demo(int argc, char **argv)
+{
+	if (argc > 1)
+		return cli_bad_argument("demo", argv[1]);
+	return run_demo();
 }

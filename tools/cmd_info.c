@@ -63,14 +63,16 @@ print_info_json(const struct fdpass_backend *b)
 int
 cmd_info(int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], "--json") == 0) {
+	int json = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") != 0)
+			return cli_bad_argument("info", argv[i]);
+		json = 1;
+	}
+	if (json)
 		print_info_json(fdpass_backend());
-		return 0;
-	}
-	if (argc != 1) {
-		cli_usage(stderr);
-		return EXIT_USAGE;
-	}
-	print_info_text(fdpass_backend());
+	else
+		print_info_text(fdpass_backend());
 	return 0;
 }
