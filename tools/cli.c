@@ -72,6 +72,14 @@ cli_bad_argument(const char *command, const char *arg)
 static int stdout_errno;
 
 void
+cli_buffer_stdout(void)
+{
+	static char buffer[64 * 1024];
+
+	(void)setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
+}
+
+void
 cli_flush_stdout(void)
 {
 	if (fflush(stdout) == EOF && stdout_errno == 0)
@@ -88,7 +96,8 @@ cli_close_stdout(void)
 	if (stdout_errno != 0)
 		return cli_error(NULL, "write error: %s",
 		    strerror(stdout_errno));
-	/* A write inside printf failed: its errno is long gone. */
+	/* A write inside printf failed (output past the buffer): its errno
+	   is long gone. */
 	if (failed_before)
 		return cli_error(NULL, "write error");
 	return 0;

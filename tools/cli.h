@@ -36,6 +36,14 @@ int cli_usage_error(const char *context, const char *fmt, ...)
 int cli_bad_argument(const char *command, const char *arg);
 
 /*
+ * Gives stdout a buffer that holds all a subcommand prints between flushes,
+ * so that a failed write happens in cli_flush_stdout() or
+ * cli_close_stdout(), where its errno is known, not inside printf (musl
+ * writes a line-buffered stdout at each newline).  Call before any output.
+ */
+void cli_buffer_stdout(void);
+
+/*
  * Flushes stdout now, for output that interleaves with another process's.
  * A failure is kept for cli_close_stdout() to report.
  */

@@ -64,7 +64,10 @@ run_command(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	int status = run_command(argc, argv);
+	int status;
+
+	cli_buffer_stdout();
+	status = run_command(argc, argv);
 
 	if (cli_close_stdout() != 0 && status == 0)
 		status = EXIT_FAILURE;
