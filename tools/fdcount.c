@@ -96,6 +96,10 @@ fdcount_by_sysctl(size_t *n)
 
 	if (sysctl(mib, 4, &nfds, &len, NULL, 0) == -1)
 		return -1;
+	if (len != sizeof(int) || nfds < 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	*n = (size_t)nfds;
 	return 0;
 }
@@ -117,22 +121,35 @@ fdcount_by_getdtablecount(size_t *n)
 /*
  * proc_pidinfo(PROC_PIDLISTFDS) (libproc.h) fills one struct proc_fdinfo
  * per open descriptor and returns the bytes it filled; with no buffer it
- * returns a size with room to spare.  A buffer filled to the last byte
- * may have been too small: ask again with more room.
+ * returns a size with room to spare; 0 on failure, with errno from the
+ * underlying system call.  A buffer filled to the last byte may have been
+ * too small: ask again with more room.
  */
+static int
+pidinfo_fds(void *buffer, int size)
+{
+	int filled;
+
+	errno = 0;
+	filled = proc_pidinfo(getpid(), PROC_PIDLISTFDS, 0, buffer, size);
+	if (filled <= 0 && errno == 0)
+		errno = EIO;	/* failed without saying why */
+	return filled;
+}
+
 static int
 fdcount_by_libproc(size_t *n)
 {
 	struct proc_fdinfo *fds;
 	int size, filled;
 
-	if ((size = proc_pidinfo(getpid(), PROC_PIDLISTFDS, 0, NULL, 0)) <= 0)
+	if ((size = pidinfo_fds(NULL, 0)) <= 0)
 		return -1;
 	for (;;) {
 		size += 32 * (int)PROC_PIDLISTFD_SIZE;
 		if ((fds = malloc((size_t)size)) == NULL)
 			return -1;
-		filled = proc_pidinfo(getpid(), PROC_PIDLISTFDS, 0, fds, size);
+		filled = pidinfo_fds(fds, size);
 		free(fds);
 		if (filled <= 0)
 			return -1;
