@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include "support.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -10,41 +9,19 @@
 #include <sys/socket.h>
 
 #include "fdpass.h"
+#include "fdcount.h"
 
 static size_t baseline_fds;
-
-static size_t
-count_by_scanning(void)
-{
-	size_t n = 0;
-	int fd;
-
-	for (fd = 0; fd < 4096; fd++)
-		if (fcntl(fd, F_GETFD) != -1)
-			n++;
-	return n;
-}
 
 size_t
 count_open_fds(void)
 {
-	const char *dirs[] = { "/proc/self/fd", "/dev/fd" };
-	struct dirent *de;
-	size_t i, n;
-	DIR *d;
+	size_t n;
 
-	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		if ((d = opendir(dirs[i])) == NULL)
-			continue;
-		n = 0;
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				n++;
-		closedir(d);
-		/* The directory's own descriptor was listed too. */
-		return n - 1;
-	}
-	return count_by_scanning();
+	if (fdcount(&n) == -1)
+		fail_msg("cannot count open descriptors with %s: %s",
+		    fdcount_method(), strerror(errno));
+	return n;
 }
 
 int

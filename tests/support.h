@@ -11,7 +11,8 @@
 
 #include <sys/types.h>
 
-/* Open descriptors in this process. */
+/* Open descriptors in this process (tools/fdcount.c); fails the test
+   when they cannot be counted. */
 size_t count_open_fds(void);
 
 /*

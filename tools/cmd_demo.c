@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fdpass: show what libfdpass does on this system.
- *
- *   fdpass info [--json]   the backend table
- *   fdpass demo            pass a pipe, a file and a socket to a child
+ * fdpass demo: fork a child and pass it a pipe, an open file and a socket;
+ * the child uses each.  Both processes check that no descriptor leaked:
+ * the child, where they are received, from before receiving to after
+ * closing them; the parent from before opening them to the end.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -17,37 +16,28 @@
 #include <sys/wait.h>
 
 #include "fdpass.h"
+#include "cli.h"
+#include "fdcount.h"
 
-#define EXIT_USAGE 2
+struct role {
+	const char *name;	/* in the trace */
+	const char *context;	/* in error messages */
+};
 
-static const char usage_text[] =
-    "usage: fdpass info [--json]\n"
-    "       fdpass demo\n"
-    "       fdpass --version | --help\n"
-    "\n"
-    "  info     print the backend libfdpass was built for: limits, how\n"
-    "           FD_CLOEXEC and SIGPIPE are handled, control-message layout\n"
-    "  demo     fork a child and pass it a pipe, an open file and a socket\n"
-    "           over a socketpair; the child uses each and the parent checks\n"
-    "           that no descriptor leaked\n"
-    "\n"
-    "Exit status: 0 success, 1 a step failed, 2 usage error.\n";
-
-static const char *role = "parent";
+static const struct role parent_role = { "parent", "demo [parent]" };
+static const struct role child_role = { "child", "demo [child]" };
+static const struct role *role = &parent_role;
 
 static int
 fail(const char *what)
 {
-	fprintf(stderr, "fdpass demo [%s]: %s: %s\n", role, what,
-	    strerror(errno));
-	return 1;
+	return cli_error(role->context, "%s: %s", what, strerror(errno));
 }
 
 static int
 fail_plain(const char *what)
 {
-	fprintf(stderr, "fdpass demo [%s]: %s\n", role, what);
-	return 1;
+	return cli_error(role->context, "%s", what);
 }
 
 static void
@@ -55,103 +45,30 @@ trace(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("[%-6s] ", role);
+	printf("[%-6s] ", role->name);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
-	fflush(stdout);
+	cli_flush_stdout();
 }
 
-static const char *
-yes_no(int v)
-{
-	return v ? "yes" : "no";
-}
-
-static void
-print_info_text(const struct fdpass_backend *b)
-{
-	printf("libfdpass %s\n", fdpass_version());
-	printf("%-26s %s\n", "backend", b->name);
-	printf("%-26s %zu (portable everywhere: %d)\n",
-	    "max descriptors/message", b->max_fds, FDPASS_PORTABLE_MAX_FDS);
-	printf("%-26s %zu descriptors, %zu bytes of control space\n",
-	    "receive buffer", b->recv_max_fds, b->recv_control_size);
-	printf("%-26s %s (%s)\n", "atomic CLOEXEC on receive",
-	    yes_no(b->atomic_cloexec),
-	    b->atomic_cloexec ? "MSG_CMSG_CLOEXEC" :
-	    "fcntl(F_SETFD) right after recvmsg");
-	printf("%-26s %s (%s)\n", "atomic CLOEXEC socketpair",
-	    yes_no(b->atomic_socket_cloexec),
-	    b->atomic_socket_cloexec ? "SOCK_CLOEXEC" :
-	    "fcntl(F_SETFD) right after socketpair");
-	printf("%-26s %s\n", "SIGPIPE suppressed by", b->sigpipe);
-	printf("%-26s %s\n", "peer credentials", b->peer_cred);
-	printf("%-26s %zu bytes\n", "CMSG_SPACE(1 fd)", b->cmsg_space_one);
-	printf("CMSG_SPACE(%zu fds)%*s %zu bytes\n", b->max_fds,
-	    (int)(26 - 16 - snprintf(NULL, 0, "%zu", b->max_fds)), "",
-	    b->cmsg_space_max);
-	printf("%-26s %zu bytes\n", "control-message alignment",
-	    b->cmsg_align);
-}
-
-static void
-print_info_json(const struct fdpass_backend *b)
-{
-	printf("{\n");
-	printf("  \"version\": \"%s\",\n", fdpass_version());
-	printf("  \"backend\": \"%s\",\n", b->name);
-	printf("  \"max_fds\": %zu,\n", b->max_fds);
-	printf("  \"portable_max_fds\": %d,\n", FDPASS_PORTABLE_MAX_FDS);
-	printf("  \"recv_max_fds\": %zu,\n", b->recv_max_fds);
-	printf("  \"recv_control_size\": %zu,\n", b->recv_control_size);
-	printf("  \"atomic_cloexec\": %s,\n", b->atomic_cloexec ? "true" : "false");
-	printf("  \"atomic_socket_cloexec\": %s,\n",
-	    b->atomic_socket_cloexec ? "true" : "false");
-	printf("  \"sigpipe\": \"%s\",\n", b->sigpipe);
-	printf("  \"peer_cred\": \"%s\",\n", b->peer_cred);
-	printf("  \"cmsg_space_one\": %zu,\n", b->cmsg_space_one);
-	printf("  \"cmsg_space_max\": %zu,\n", b->cmsg_space_max);
-	printf("  \"cmsg_align\": %zu\n", b->cmsg_align);
-	printf("}\n");
-}
-
+/* Open descriptors now: a count that cannot be had fails the demo. */
 static int
-cmd_info(int argc, char **argv)
+count_fds(size_t *n)
 {
-	if (argc == 2 && strcmp(argv[1], "--json") == 0) {
-		print_info_json(fdpass_backend());
-		return 0;
-	}
-	if (argc != 1) {
-		fputs(usage_text, stderr);
-		return EXIT_USAGE;
-	}
-	print_info_text(fdpass_backend());
+	if (fdcount(n) == -1)
+		return fail("cannot count open descriptors");
 	return 0;
 }
 
-/* Open descriptors, from /proc/self/fd or /dev/fd, or -1 if neither. */
 static int
-count_open_fds(void)
+check_no_leak(size_t before, size_t after)
 {
-	const char *dirs[] = { "/proc/self/fd", "/dev/fd" };
-	struct dirent *de;
-	DIR *d;
-	int i, n;
-
-	for (i = 0; i < 2; i++) {
-		if ((d = opendir(dirs[i])) == NULL)
-			continue;
-		n = 0;
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				n++;
-		closedir(d);
-		return n - 1;	/* not the directory's own descriptor */
-	}
-	return -1;
+	if (after != before)
+		return cli_error(role->context, "descriptors leaked: %zu open "
+		    "before, %zu after", before, after);
+	return 0;
 }
 
 static int
@@ -175,25 +92,37 @@ read_text(int fd, char *buf, size_t size)
 
 enum { DEMO_PIPE, DEMO_FILE, DEMO_SOCKET, DEMO_NFDS };
 
-/* The child: receive the three descriptors and use each. */
+/* The child's part: receive the three descriptors into fds. */
 static int
-demo_child(int channel)
+demo_receive(int channel, int fds[DEMO_NFDS])
 {
-	struct fdpass_cred cred;
-	int fds[DEMO_NFDS], i;
 	size_t nfds = DEMO_NFDS;
-	char note[64], text[64];
+	char note[64];
 	ssize_t n;
+	int i;
 
-	role = "child";
 	n = fdpass_recv_with_fds(channel, note, sizeof note - 1, fds, &nfds);
 	if (n < 0)
 		return fail("fdpass_recv_with_fds");
 	note[n] = '\0';
-	if (nfds != DEMO_NFDS)
+	if (nfds != DEMO_NFDS) {
+		for (i = 0; i < (int)nfds; i++)
+			close(fds[i]);
 		return fail_plain("expected 3 descriptors");
+	}
 	trace("fdpass_recv_with_fds() = %zd bytes \"%s\", %zu descriptors: "
 	    "[%d, %d, %d]", n, note, nfds, fds[0], fds[1], fds[2]);
+	return 0;
+}
+
+/* The child's part: use each received descriptor. */
+static int
+demo_use(int channel, const int fds[DEMO_NFDS])
+{
+	struct fdpass_cred cred;
+	char text[64];
+	int i;
+
 	for (i = 0; i < DEMO_NFDS; i++)
 		if (!(fcntl(fds[i], F_GETFD) & FD_CLOEXEC))
 			return fail_plain("received descriptor without FD_CLOEXEC");
@@ -219,9 +148,35 @@ demo_child(int channel)
 	trace("fdpass_peer_cred(channel): pid %ld uid %ld gid %ld (the "
 	    "socketpair's creator)",
 	    (long)cred.pid, (long)cred.uid, (long)cred.gid);
+	return 0;
+}
+
+/*
+ * The child: receive, use and close the three descriptors, counting open
+ * descriptors before receiving and after closing: a receive that installs
+ * a descriptor it does not hand over shows here, where it happens.
+ */
+static int
+demo_child(int channel)
+{
+	int fds[DEMO_NFDS], i, rc;
+	size_t before, after;
+
+	role = &child_role;
+	if (count_fds(&before) != 0)
+		return EXIT_FAILURE;
+	trace("open descriptors before receiving: %zu", before);
+	if (demo_receive(channel, fds) != 0)
+		return EXIT_FAILURE;
+	rc = demo_use(channel, fds);
 	for (i = 0; i < DEMO_NFDS; i++)
 		close(fds[i]);
-	return 0;
+	if (rc != 0)
+		return rc;
+	if (count_fds(&after) != 0)
+		return EXIT_FAILURE;
+	trace("open descriptors after closing what it received: %zu", after);
+	return check_no_leak(before, after);
 }
 
 static int
@@ -314,62 +269,55 @@ demo_parent(struct demo *d, pid_t child)
 	return 0;
 }
 
+/* The parent: open, fork, send, hear back, close; count around it all. */
 static int
-cmd_demo(void)
+run_demo(void)
 {
 	struct demo d = { { -1, -1 }, { -1, -1 }, -1, { -1, -1 } };
-	int before, after, rc;
+	size_t before, after;
 	pid_t child;
+	int rc;
 
 	trace("libfdpass %s, backend %s: up to %zu descriptors per message",
 	    fdpass_version(), fdpass_backend()->name, fdpass_max_fds());
-	before = count_open_fds();
-	trace("open descriptors before: %d", before);
+	trace("descriptors are counted with %s", fdcount_method());
+	if (count_fds(&before) != 0)
+		return EXIT_FAILURE;
+	trace("open descriptors before: %zu", before);
 	if (demo_open(&d) != 0) {
 		demo_close(&d);
-		return 1;
+		return EXIT_FAILURE;
 	}
-	fflush(stdout);
+	cli_flush_stdout();
 	if ((child = fork()) == -1) {
 		demo_close(&d);
 		return fail("fork");
 	}
 	if (child == 0) {
 		close(d.channel[0]);
-		_exit(demo_child(d.channel[1]));
+		rc = demo_child(d.channel[1]);
+		if (cli_close_stdout() != 0 && rc == 0)
+			rc = EXIT_FAILURE;
+		_exit(rc);
 	}
 	rc = demo_parent(&d, child);
 	demo_close(&d);
 	if (rc != 0)
 		return rc;
-	after = count_open_fds();
-	trace("open descriptors after:  %d", after);
-	if (after != before)
-		return fail_plain("descriptors leaked");
-	trace("every descriptor was used by the child, and nothing leaked");
+	if (count_fds(&after) != 0)
+		return EXIT_FAILURE;
+	trace("open descriptors after:  %zu", after);
+	if (check_no_leak(before, after) != 0)
+		return EXIT_FAILURE;
+	trace("every descriptor was used by the child, and nothing leaked "
+	    "in either process");
 	return 0;
 }
 
 int
-main(int argc, char **argv)
+cmd_demo(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(usage_text, stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "info") == 0)
-		return cmd_info(argc - 1, argv + 1);
-	if (strcmp(argv[1], "demo") == 0 && argc == 2)
-		return cmd_demo();
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("fdpass %s\n", fdpass_version());
-		return 0;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	fprintf(stderr, "fdpass: unknown command '%s'\n\n", argv[1]);
-	fputs(usage_text, stderr);
-	return EXIT_USAGE;
+	if (argc > 1)
+		return cli_bad_argument("demo", argv[1]);
+	return run_demo();
 }

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fdpass: show what libfdpass does on this system.
+ *
+ *   fdpass info [--json]   the backend table (cmd_info.c)
+ *   fdpass demo            pass a pipe, a file and a socket to a child
+ *                          (cmd_demo.c)
+ *
+ * This file only picks the subcommand and checks that its output arrived.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fdpass.h"
+#include "cli.h"
+
+static int
+show_version(int argc, char **argv)
+{
+	if (argc > 1)
+		return cli_bad_argument(NULL, argv[1]);
+	printf("fdpass %s\n", fdpass_version());
+	return 0;
+}
+
+static int
+show_help(int argc, char **argv)
+{
+	if (argc > 1)
+		return cli_bad_argument(NULL, argv[1]);
+	cli_usage(stdout);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "info", cmd_info },
+	{ "demo", cmd_demo },
+	{ "--version", show_version },
+	{ "--help", show_help },
+	{ "-h", show_help },
+};
+
+static int
+run_command(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		cli_usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	if (argv[1][0] == '-')
+		return cli_bad_argument(NULL, argv[1]);
+	return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+}
+
+int
+main(int argc, char **argv)
+{
+	int status;
+
+	cli_buffer_stdout();
+	status = run_command(argc, argv);
+
+	if (cli_close_stdout() != 0 && status == 0)
+		status = EXIT_FAILURE;
+	return status;
+}
