@@ -10,10 +10,9 @@
 
 /*
  * On every BSD, recvmsg fails (EMSGSIZE, or EMFILE on FreeBSD 14) when the
- * receiver has no free slot for the descriptors, after closing them.  Where the stream data is
- * documented to stay queued (FreeBSD uipc_usrreq.c "link back the remaining
- * data", test send_a_lot; OpenBSD unp_externalize), it is read back.  NetBSD
- * and DragonFly are not known to keep it: the error is returned as is.
+ * receiver has no free slot for the descriptors, after closing them.  What
+ * stays queued depends on the OS and the socket type (each below); the
+ * library reads back exactly that.
  */
 #if FDPASS_OS_FREEBSD
 /*
@@ -32,7 +31,19 @@
 #define FDPASS__OS_NAME "freebsd"
 #define FDPASS__OS_MAX_FDS 254
 #define FDPASS__OS_RECV_MAX_FDS ((2048 - 16) / 4)
-#define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 1
+/*
+ * No free slot: FreeBSD 14 soreceive_generic skips the data of a stream
+ * and drops the record of a seqpacket (PR_ATOMIC) socket,
+ * uipc_soreceive_dgram frees the datagram (seen on a real 14.2 kernel).
+ * FreeBSD 15 (D44151) made seqpacket a stream with record marks:
+ * uipc_soreceive_stream_or_seqpacket links the data back for both, and a
+ * sender must mark each message with MSG_EOR or a reader may get several
+ * at once (harmless on 14, where the protocol is atomic anyway).  The
+ * headers the library is built with decide.
+ */
+#define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM || \
+	(HAVE_UNIX_SEQPACKET_AS_STREAM && (type) == SOCK_SEQPACKET))
+#define FDPASS__OS_SEQPACKET_NEEDS_EOR 1
 
 #elif FDPASS_OS_OPENBSD
 /*
@@ -44,7 +55,9 @@
 #define FDPASS__OS_NAME "openbsd"
 #define FDPASS__OS_MAX_FDS (sizeof(void *) == 8 ? 127 : 254)
 #define FDPASS__OS_RECV_MAX_FDS 254
-#define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 1
+/* unp_externalize fails; soreceive drops the record of atomic protocols. */
+#define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
+#define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
 
 #elif FDPASS_OS_NETBSD
 /*
@@ -57,7 +70,12 @@
 #define FDPASS__OS_NAME "netbsd"
 #define FDPASS__OS_MAX_FDS 254
 #define FDPASS__OS_RECV_MAX_FDS 1020
-#define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 0
+/*
+ * soreceive (uipc_socket.c rev 1.301) skips the data loop on error and
+ * drops the record only for atomic (datagram, seqpacket) protocols.
+ */
+#define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
+#define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
 
 #elif FDPASS_OS_DRAGONFLY
 /*
@@ -69,7 +87,9 @@
 #define FDPASS__OS_NAME "dragonfly"
 #define FDPASS__OS_MAX_FDS 78
 #define FDPASS__OS_RECV_MAX_FDS 254
-#define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 0
+/* soreceive has NetBSD's shape (unverified on DragonFly 6). */
+#define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
+#define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
 
 #else
 #error "src/bsd needs one of FDPASS_OS_FREEBSD, _OPENBSD, _NETBSD, _DRAGONFLY"

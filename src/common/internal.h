@@ -15,10 +15,13 @@
  *                                one message; the receive buffer holds them
  *   FDPASS__OS_CONTROL_HEADROOM  bytes for companions (credentials, pidfd)
  *   FDPASS__OS_PEER_CRED         name of the peer-credential method
- *   FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA
- *                                1 if recvmsg fails with EMSGSIZE when the
- *                                descriptors could not be installed, leaving
- *                                stream data queued (the BSDs, xnu)
+ *   FDPASS__OS_NOSLOT_KEEPS_DATA(type)
+ *                                1 if, after recvmsg failed for want of a
+ *                                free descriptor slot, the message's data is
+ *                                still queued on a socket of this type
+ *   FDPASS__OS_SEQPACKET_NEEDS_EOR
+ *                                1 if SOCK_SEQPACKET keeps message
+ *                                boundaries only with MSG_EOR
  *   FDPASS__OS_CMSG_CARRIES_FD(level, type)
  *                                non-SCM_RIGHTS messages whose payload is a
  *                                descriptor installed in this process

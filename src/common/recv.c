@@ -125,19 +125,50 @@ is_no_slot_errno(int e)
 }
 
 /*
- * Where the OS keeps the stream data queued after such a failure (FreeBSD
- * uipc_usrreq.c stream receive "link back the remaining data"; xnu
- * uipc_socket.c soreceive), it is read now and returned as a truncation,
- * as Linux does.  Elsewhere the message is gone: -1 EMFILE.
+ * Whether the head of the queue carries control data, without taking it:
+ * a peek installs nothing on the BSDs and xnu (they copy the kernel's
+ * control data or zero it), and it is never made on Linux, where recvmsg
+ * does not fail for want of a slot.
+ */
+static int
+next_carries_control(int sock)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char buf[64];
+	} control;
+	struct msghdr mh;
+	struct iovec iov;
+	unsigned char byte;
+
+	iov.iov_base = &byte;
+	iov.iov_len = 1;
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = control.buf;
+	mh.msg_controllen = sizeof control.buf;
+	if (FDPASS__SYSCALL(recvmsg)(sock, &mh, MSG_PEEK | MSG_DONTWAIT) == -1)
+		return 1;	/* nothing there to read back */
+	return mh.msg_controllen > 0 || (mh.msg_flags & MSG_CTRUNC);
+}
+
+/*
+ * Where the OS keeps the failed message's data queued
+ * (FDPASS__OS_NOSLOT_KEEPS_DATA), it is read now and returned as a
+ * truncation, as Linux does; elsewhere the message is gone: -1 EMFILE.
+ * The kernel has already taken the failed message's control data, so
+ * control at the head of the queue starts the next message (the failed one
+ * had no data bytes): that is not read.
  */
 static ssize_t
-recv_stranded_stream_data(int sock, const struct msghdr *request,
-    struct msghdr *mh, int flags)
+recv_stranded_data(int sock, const struct msghdr *request, struct msghdr *mh,
+    int flags)
 {
 	ssize_t n;
 
-	if (!FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA ||
-	    fdpass__socket_type(sock) != SOCK_STREAM) {
+	if (!FDPASS__OS_NOSLOT_KEEPS_DATA(fdpass__socket_type(sock)) ||
+	    next_carries_control(sock)) {
 		errno = EMFILE;
 		return -1;
 	}
@@ -277,7 +308,7 @@ fdpass__recvmsg(int sock, struct fdpass_msg *msg, int flags, int *why_ctrunc)
 		n = recv_after_reset(sock, &request, &mh, rflags);
 	if (n == -1 && is_no_slot_errno(errno)) {
 		*why_ctrunc = EMFILE;
-		n = recv_stranded_stream_data(sock, &request, &mh, rflags);
+		n = recv_stranded_data(sock, &request, &mh, rflags);
 	}
 	if (n == -1)
 		return -1;

@@ -73,6 +73,19 @@ peer_gone_is_epipe(int sock, ssize_t n)
 	return n;
 }
 
+/*
+ * Where SOCK_SEQPACKET is a stream with record marks (FreeBSD 15), each
+ * message must end its record, or a reader may get several at once.
+ */
+static int
+record_flags(int sock)
+{
+	if (FDPASS__OS_SEQPACKET_NEEDS_EOR &&
+	    fdpass__socket_type(sock) == SOCK_SEQPACKET)
+		return MSG_EOR;
+	return 0;
+}
+
 ssize_t
 fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
 {
@@ -114,5 +127,5 @@ fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
 		memcpy(CMSG_DATA(cmsg), msg->fds, msg->nfds * sizeof(int));
 	}
 	return peer_gone_is_epipe(sock, fdpass__sendmsg_nosigpipe(sock, &mh,
-	    (flags & FDPASS_NONBLOCK) ? MSG_DONTWAIT : 0));
+	    record_flags(sock) | ((flags & FDPASS_NONBLOCK) ? MSG_DONTWAIT : 0)));
 }

@@ -19,7 +19,13 @@
 #define FDPASS__OS_NAME "darwin"
 #define FDPASS__OS_MAX_FDS 254
 #define FDPASS__OS_RECV_MAX_FDS 254
-#define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 1
+/*
+ * soreceive_ctl unlinks the control data before externalizing it; when
+ * that fails soreceive jumps to release, leaving the record's data queued
+ * for every socket type, datagrams included (bsd/kern/uipc_socket.c).
+ */
+#define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((void)(type), 1)
+#define FDPASS__OS_SEQPACKET_NEEDS_EOR 0	/* no SOCK_SEQPACKET */
 #define FDPASS__OS_CONTROL_HEADROOM 128
 #define FDPASS__OS_CMSG_CARRIES_FD(level, type) ((void)(level), (void)(type), 0)
 

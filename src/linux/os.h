@@ -25,7 +25,9 @@
 #endif
 #define FDPASS__OS_RECV_MAX_FDS 253
 #define FDPASS__OS_PEER_CRED "SO_PEERCRED"
-#define FDPASS__OS_EMSGSIZE_KEEPS_STREAM_DATA 0
+/* recvmsg never fails for want of a slot: scm_detach_fds sets MSG_CTRUNC. */
+#define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((void)(type), 0)
+#define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
 
 /*
  * Room for SCM_CREDENTIALS (SO_PASSCRED), SCM_PIDFD (SO_PASSPIDFD) and an

@@ -349,6 +349,35 @@ externalize(struct msghdr *mh, const int *fds, size_t nfds, ssize_t n)
 	}
 }
 
+/*
+ * A peek copies, never installs: FreeBSD and OpenBSD copy the kernel's
+ * control data (soreceive_generic MSG_PEEK branch), xnu zeroes it
+ * (sopeek_scm_rights).  Linux would install duplicates, so the peek goes
+ * to it without a control buffer and reports control by MSG_CTRUNC.
+ */
+static ssize_t
+peek(int sock, struct msghdr *mh, int flags)
+{
+	struct msghdr m = *mh;
+	size_t n;
+
+	if (sim.n_stranded > 0 && sim.stranded_sock == sock) {
+		n = sim.n_stranded < mh->msg_iov[0].iov_len ?
+		    sim.n_stranded : mh->msg_iov[0].iov_len;
+		memcpy(mh->msg_iov[0].iov_base, sim.stranded, n);
+		mh->msg_controllen = 0;
+		mh->msg_flags = 0;
+		return (ssize_t)n;
+	}
+	m.msg_control = NULL;
+	m.msg_controllen = 0;
+	if (fdpass__real_syscalls.recvmsg(sock, &m, flags) == -1)
+		return -1;
+	mh->msg_controllen = 0;
+	mh->msg_flags = m.msg_flags;
+	return 1;
+}
+
 static ssize_t
 sim_recvmsg(int sock, struct msghdr *mh, int flags)
 {
@@ -367,6 +396,8 @@ sim_recvmsg(int sock, struct msghdr *mh, int flags)
 		sim_stats.ignored_flags++;
 		flags &= ~MSG_CMSG_CLOEXEC;
 	}
+	if (flags & MSG_PEEK)
+		return peek(sock, mh, flags);
 	if (sim.n_stranded > 0 && sim.stranded_sock == sock)
 		return return_stranded(mh);
 

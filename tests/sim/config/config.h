@@ -9,4 +9,9 @@
 
 #include "sim_abi.h"
 
+/* FreeBSD 15's seqpacket-as-stream; a variant may turn it on. */
+#ifndef HAVE_UNIX_SEQPACKET_AS_STREAM
+#define HAVE_UNIX_SEQPACKET_AS_STREAM 0
+#endif
+
 #endif
