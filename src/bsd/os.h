@@ -44,6 +44,11 @@
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM || \
 	(HAVE_UNIX_SEQPACKET_AS_STREAM && (type) == SOCK_SEQPACKET))
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 1
+/*
+ * uipc_sosend_dgram never sleeps: a full peer buffer is ENOBUFS, blocking
+ * or not (seen on a real 14.2 kernel).
+ */
+#define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 1
 
 #elif FDPASS_OS_OPENBSD
 /*
@@ -58,6 +63,7 @@
 /* unp_externalize fails; soreceive drops the record of atomic protocols. */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
+#define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 0
 
 #elif FDPASS_OS_NETBSD
 /*
@@ -76,6 +82,7 @@
  */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
+#define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 0
 
 #elif FDPASS_OS_DRAGONFLY
 /*
@@ -90,6 +97,7 @@
 /* soreceive has NetBSD's shape (unverified on DragonFly 6). */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
+#define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 0
 
 #else
 #error "src/bsd needs one of FDPASS_OS_FREEBSD, _OPENBSD, _NETBSD, _DRAGONFLY"

@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -86,6 +87,29 @@ record_flags(int sock)
 	return 0;
 }
 
+/*
+ * A kernel that never blocks a datagram send says ENOBUFS when the peer's
+ * buffer is full (FDPASS__OS_DGRAM_FULL_IS_ENOBUFS); a caller that asked
+ * not to block reads that as EAGAIN, like everywhere else.
+ */
+static ssize_t
+full_is_eagain(int sock, int flags, ssize_t n)
+{
+	int fl;
+
+	if (!FDPASS__OS_DGRAM_FULL_IS_ENOBUFS || n != -1 || errno != ENOBUFS)
+		return n;
+	if (!(flags & FDPASS_NONBLOCK)) {
+		fl = FDPASS__SYSCALL(fcntl)(sock, F_GETFL, 0);
+		if (fl == -1 || !(fl & O_NONBLOCK)) {
+			errno = ENOBUFS;
+			return -1;
+		}
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
 ssize_t
 fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
 {
@@ -96,6 +120,7 @@ fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
 	struct msghdr mh;
 	struct cmsghdr *cmsg;
 	size_t space;
+	ssize_t n;
 
 	if (check_send(msg, flags) == -1)
 		return -1;
@@ -126,6 +151,7 @@ fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
 		cmsg->cmsg_len = CMSG_LEN(msg->nfds * sizeof(int));
 		memcpy(CMSG_DATA(cmsg), msg->fds, msg->nfds * sizeof(int));
 	}
-	return peer_gone_is_epipe(sock, fdpass__sendmsg_nosigpipe(sock, &mh,
-	    record_flags(sock) | ((flags & FDPASS_NONBLOCK) ? MSG_DONTWAIT : 0)));
+	n = fdpass__sendmsg_nosigpipe(sock, &mh,
+	    record_flags(sock) | ((flags & FDPASS_NONBLOCK) ? MSG_DONTWAIT : 0));
+	return full_is_eagain(sock, flags, peer_gone_is_epipe(sock, n));
 }
