@@ -254,50 +254,18 @@ sim_close_lost(void)
 	return n;
 }
 
-/*
- * The most descriptors one SCM_RIGHTS message (controllen CMSG_SPACE) gets
- * through the model's own send checks: asked, not written down twice.
- */
-size_t
-sim_kernel_max_fds(int type)
+/* The model's own send checks on one SCM_RIGHTS message of n descriptors. */
+static int
+internalize_rights(int type, size_t n)
 {
-	struct sim_control ctl;
-	union {
+	static struct sim_control ctl;
+	static union {
 		struct cmsghdr h;
 		unsigned char buf[CMSG_SPACE(SIM_MAX_FDS * sizeof(int))];
 	} control;
+	static int fds[SIM_MAX_FDS];
 	struct msghdr mh;
 	struct cmsghdr *c;
-	int fds[SIM_MAX_FDS];
-	size_t n;
-
-	for (n = 1; n < SIM_MAX_FDS; n++) {
-		memset(&mh, 0, sizeof mh);
-		memset(&control, 0, sizeof control);
-		mh.msg_control = control.buf;
-		mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(n * sizeof(int));
-		if (sim_internalize(type, &mh, &ctl, fds) != 0)
-			return n - 1;
-	}
-	return n;
-}
-
-int
-sim_kernel_too_many_errno(int type)
-{
-	struct sim_control ctl;
-	union {
-		struct cmsghdr h;
-		unsigned char buf[CMSG_SPACE(SIM_MAX_FDS * sizeof(int))];
-	} control;
-	struct msghdr mh;
-	struct cmsghdr *c;
-	int fds[SIM_MAX_FDS];
-	size_t n = sim_kernel_max_fds(type) + 1;
 
 	memset(&mh, 0, sizeof mh);
 	memset(&control, 0, sizeof control);
@@ -308,6 +276,27 @@ sim_kernel_too_many_errno(int type)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(n * sizeof(int));
 	return sim_internalize(type, &mh, &ctl, fds);
+}
+
+/*
+ * The most descriptors one SCM_RIGHTS message (controllen CMSG_SPACE) gets
+ * through the model's checks: asked, not written down twice.
+ */
+size_t
+sim_kernel_max_fds(int type)
+{
+	size_t n;
+
+	for (n = 1; n < SIM_MAX_FDS; n++)
+		if (internalize_rights(type, n) != 0)
+			return n - 1;
+	return n;
+}
+
+int
+sim_kernel_too_many_errno(int type)
+{
+	return internalize_rights(type, sim_kernel_max_fds(type) + 1);
 }
 
 /* xnu bsd/kern/uipc_proto.c: no AF_UNIX SOCK_SEQPACKET. */

@@ -25,8 +25,8 @@ stranded_of(int sock)
 	return NULL;
 }
 
-static int
-keeps(int type)
+int
+sim_kernel_keeps(int type)
 {
 	int bit = type == SOCK_STREAM ? SIM_KEEPS_STREAM :
 	    type == SOCK_DGRAM ? SIM_KEEPS_DGRAM : SIM_KEEPS_SEQPACKET;
@@ -46,7 +46,7 @@ fail_after_externalize(int sock, int type, int err, const void *data,
 {
 	struct sim_stranded *st;
 
-	if (keeps(type) && (st = stranded_of(-1)) != NULL) {
+	if (sim_kernel_keeps(type) && (st = stranded_of(-1)) != NULL) {
 		st->sock = sock;
 		st->len = n;
 		memcpy(st->data, data, n);

@@ -75,6 +75,9 @@ extern const struct sim_os sim_os;
 size_t sim_kernel_max_fds(int type);
 int sim_kernel_too_many_errno(int type);
 
+/* Whether the kernel keeps a message of type after no free slot. */
+int sim_kernel_keeps(int type);
+
 struct sim_stats {
 	int sendmsg_calls;
 	int recvmsg_calls;
