@@ -44,6 +44,7 @@ errname(int e)
 	case ENOMEM:	return "ENOMEM";
 	case ETOOMANYREFS: return "ETOOMANYREFS";
 	case EBADF:	return "EBADF";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
 	default:
 		(void)snprintf(other, sizeof other, "errno %d", e);
 		return other;
@@ -152,7 +153,7 @@ try_pass(int type, int fd, size_t n)
 	struct msghdr mh;
 	struct iovec iov;
 
-	if (socketpair(AF_UNIX, type, 0, sv) == -1)
+	if (probe_socketpair(type, sv) == -1)
 		return errno;
 	err = send_fds(sv[0], fd, n, 0);
 	if (err == 0) {
@@ -203,7 +204,7 @@ short_buffer(const char *what, int fd, size_t controllen)
 	struct iovec iov;
 	size_t before, installed, after;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1 ||
+	if (probe_socketpair(SOCK_STREAM, sv) == -1 ||
 	    send_fds(sv[0], fd, 1, 0) != 0) {
 		printf("stream: %s: setup failed\n", what);
 		return;
@@ -247,7 +248,7 @@ no_free_slot(int type, int fd)
 	size_t n, i;
 	ssize_t r;
 
-	if (socketpair(AF_UNIX, type, 0, sv) == -1) {
+	if (probe_socketpair(type, sv) == -1) {
 		printf("%s: no free slot: %s\n", type_name(type),
 		    errname(errno));
 		return;
@@ -293,7 +294,7 @@ cloexec_flag(int fd)
 	struct iovec iov;
 	struct cmsghdr *c;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1 ||
+	if (probe_socketpair(SOCK_STREAM, sv) == -1 ||
 	    send_fds(sv[0], fd, 1, 0) != 0 ||
 	    recv_one(sv[1], buf, sizeof buf, sizeof control.buf,
 	    MSG_CMSG_CLOEXEC, &mh, &iov) == -1 ||
@@ -320,7 +321,7 @@ peer_credentials(void)
 	struct sockaddr_un sun;
 	int sv[2], l;
 
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0) {
+	if (probe_socketpair(SOCK_DGRAM, sv) == 0) {
 		printf("peer credentials, dgram socketpair: %s\n",
 		    errname(probe_peer_cred(sv[0])));
 		(void)close(sv[0]);
@@ -351,7 +352,7 @@ dgram_full(const char *what, int flags, int timeout_ms)
 	struct timeval tv = { 0, timeout_ms * 1000 };
 	int sv[2], i, err = 0;
 
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == -1)
+	if (probe_socketpair(SOCK_DGRAM, sv) == -1)
 		return;
 	if (timeout_ms > 0)
 		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 void probe_init(void);
+int probe_socketpair(int type, int sv[2]);
 ssize_t probe_sendmsg(int sock, const struct msghdr *mh, int flags);
 ssize_t probe_recvmsg(int sock, struct msghdr *mh, int flags);
 /* The OS's peer-credential option on sock: 0, or the errno it fails with. */

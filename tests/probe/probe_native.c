@@ -18,6 +18,12 @@ probe_init(void)
 {
 }
 
+int
+probe_socketpair(int type, int sv[2])
+{
+	return socketpair(AF_UNIX, type, 0, sv);
+}
+
 ssize_t
 probe_sendmsg(int sock, const struct msghdr *mh, int flags)
 {

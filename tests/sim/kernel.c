@@ -158,11 +158,12 @@ const struct sim_os sim_os = {
 	 */
 	.send_rule = SIM_SEND_ONE_EXACT,
 	/*
-	 * bsd/kern/uipc_syscalls.c sockargs: on LP64 the buffer is sized as
-	 * if every int were a pointer and must fit MCLBYTES, else EINVAL.
+	 * bsd/kern/uipc_syscalls.c sockargs: on an LP64 kernel (every xnu
+	 * that runs today, whatever the process) the buffer is sized as if
+	 * every int were a pointer and must fit MCLBYTES, else EINVAL.
 	 */
 	.control_max = SIM_MCLBYTES,
-	.control_doubles = sizeof(void *) == 8,
+	.control_doubles = 1,
 	/*
 	 * uipc_socket.c soreceive_ctl externalizes every descriptor before
 	 * uipc_syscalls.c copyout_control cuts the control to the buffer, and
@@ -328,6 +329,12 @@ ssize_t
 sim_recvmsg_direct(int sock, struct msghdr *mh, int flags)
 {
 	return sim_recvmsg(sock, mh, flags);
+}
+
+int
+sim_socketpair_direct(int type, int sv[2])
+{
+	return sim_socketpair(AF_UNIX, type, 0, sv);
 }
 
 int

@@ -36,6 +36,8 @@ struct sim_control {
 /* State of the simulated kernel; sim_install() clears it. */
 struct sim_stranded {
 	int sock;
+	dev_t dev;			/* the socket itself, not its number */
+	ino_t ino;
 	size_t len;
 	unsigned char data[65536];
 };

@@ -10,18 +10,28 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "host.h"
 #include "internal.h"
 
+/* The data kept for sock (this very socket, not a reused number). */
 static struct sim_stranded *
 stranded_of(int sock)
 {
+	struct stat st;
 	size_t i;
 
-	for (i = 0; i < sizeof sim.stranded / sizeof sim.stranded[0]; i++)
-		if (sim.stranded[i].sock == sock)
+	if (sock != -1 && fstat(sock, &st) == -1)
+		return NULL;
+	for (i = 0; i < sizeof sim.stranded / sizeof sim.stranded[0]; i++) {
+		if (sim.stranded[i].sock != sock)
+			continue;
+		if (sock == -1 || (sim.stranded[i].dev == st.st_dev &&
+		    sim.stranded[i].ino == st.st_ino))
 			return &sim.stranded[i];
+		sim.stranded[i].sock = -1;	/* its socket is gone */
+	}
 	return NULL;
 }
 
@@ -46,8 +56,13 @@ fail_after_externalize(int sock, int type, int err, const void *data,
 {
 	struct sim_stranded *st;
 
-	if (sim_kernel_keeps(type) && (st = stranded_of(-1)) != NULL) {
+	struct stat sb;
+
+	if (sim_kernel_keeps(type) && fstat(sock, &sb) == 0 &&
+	    (st = stranded_of(-1)) != NULL) {
 		st->sock = sock;
+		st->dev = sb.st_dev;
+		st->ino = sb.st_ino;
 		st->len = n;
 		memcpy(st->data, data, n);
 	}

@@ -16,6 +16,12 @@ probe_init(void)
 	sim_install();
 }
 
+int
+probe_socketpair(int type, int sv[2])
+{
+	return sim_socketpair_direct(type, sv);
+}
+
 ssize_t
 probe_sendmsg(int sock, const struct msghdr *mh, int flags)
 {

@@ -101,6 +101,7 @@ void sim_cut_control(size_t bytes);
 struct msghdr;
 ssize_t sim_sendmsg_direct(int sock, const struct msghdr *mh, int flags);
 ssize_t sim_recvmsg_direct(int sock, struct msghdr *mh, int flags);
+int sim_socketpair_direct(int type, int sv[2]);
 int sim_getsockopt_direct(int sock, int level, int name, void *val,
     socklen_t *len);
 int sim_setsockopt_direct(int sock, int level, int name, const void *val,

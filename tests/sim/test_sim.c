@@ -624,15 +624,13 @@ hostile_timestamps(void **state)
 		g[1 - order] = (struct group){ -1, 0, SIM_SCM_TIMESTAMP };
 		/* foreign_send writes one request per group: repeat it. */
 		{
-			struct group many[80];
-			size_t i, n = 0;
+			struct group many[160];
+			size_t i, n = 0, k;
 
-			for (i = 0; i < 2; i++) {
-				size_t k = g[i].type == SCM_RIGHTS ? 1 :
-				    requests;
-				while (k-- > 0 && n < 80)
+			for (i = 0; i < 2; i++)
+				for (k = g[i].type == SCM_RIGHTS ? 1 : requests;
+				    k > 0 && n < 160; k--)
 					many[n++] = g[i];
-			}
 			assert_int_equal(foreign_send(sv[0], "t", 1, many, n),
 			    1);
 		}
