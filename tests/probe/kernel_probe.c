@@ -180,7 +180,8 @@ max_fds(int type, int fd)
 		return;
 	}
 	if (try_pass(type, fd, hi) == 0) {
-		printf("%s: max descriptors %zu or more\n", type_name(type), hi);
+		printf("%s: max descriptors %zu or more\n", type_name(type),
+		    hi);
 		return;
 	}
 	while (hi - lo > 1) {
@@ -216,7 +217,8 @@ short_buffer(const char *what, int fd, size_t controllen)
 		after = count_fds();
 		installed = close_received(&mh);
 		printf("stream: %s: %s, %zu installed, %zu leaked\n", what,
-		    (mh.msg_flags & MSG_CTRUNC) ? "MSG_CTRUNC" : "no MSG_CTRUNC",
+		    (mh.msg_flags & MSG_CTRUNC) ? "MSG_CTRUNC" :
+		    "no MSG_CTRUNC",
 		    installed, after - before - installed);
 	}
 	(void)close(sv[0]);
@@ -355,7 +357,8 @@ dgram_full(const char *what, int flags, int timeout_ms)
 	if (probe_socketpair(SOCK_DGRAM, sv) == -1)
 		return;
 	if (timeout_ms > 0)
-		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv,
+		    sizeof tv);
 	memset(&mh, 0, sizeof mh);
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;

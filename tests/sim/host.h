@@ -33,7 +33,7 @@ struct sim_host_msg {
 	size_t maxfds;
 	size_t nfds;
 	int host_flags;		/* Linux msg_flags: MSG_TRUNC */
-	int no_slot;		/* control arrived but Linux could not install */
+	int no_slot;		/* control came, Linux could not install */
 };
 
 /* recvmsg with flags (MSG_DONTWAIT, MSG_WAITALL); -1 and Linux's errno. */

@@ -39,7 +39,8 @@ const struct sim_os sim_os = {
 	/* Before 13.1 the flag was accepted and did nothing (6ceacebdf522). */
 	.cmsg_cloexec = 0,
 #else
-	.no_slot_errno = EMFILE,	/* unp_externalize fdallocn; real 14.2 */
+	/* unp_externalize: fdallocn fails, EMFILE; real 14.2. */
+	.no_slot_errno = EMFILE,
 	.cmsg_cloexec = 1,		/* real 14.2 */
 #endif
 	/*
@@ -48,8 +49,9 @@ const struct sim_os sim_os = {
 	 * keeps seqpacket data too).
 	 */
 	.keeps_after_no_slot = SIM_KEEPS_STREAM,
-	.echoes_flags = 1,		/* sys_recvmsg msg_flags = flags; real 14.2 */
-	.local_creds = 2,		/* sys/un.h LOCAL_CREDS; unp_addsockcred */
+	/* sys_recvmsg: msg_flags starts as the flags; real 14.2. */
+	.echoes_flags = 1,
+	.local_creds = 2,		/* LOCAL_CREDS; unp_addsockcred */
 	.msg_nosignal = 1,
 	.so_nosigpipe = 1,
 	/* uipc_ctloutput LOCAL_PEERCRED: EINVAL on a datagram; real 14.2. */
@@ -84,7 +86,10 @@ const struct sim_os sim_os = {
 const struct sim_os sim_os = {
 	.name = "netbsd",
 	.has_seqpacket = 1,
-	/* uipc_usrreq.c unp_internalize: the first cmsghdr only, and it must be SCM_RIGHTS with cmsg_len <= controllen. */
+	/*
+	 * uipc_usrreq.c unp_internalize: the first cmsghdr only, and it must
+	 * be SCM_RIGHTS with cmsg_len <= controllen.
+	 */
 	.send_rule = SIM_SEND_FIRST,
 	/* uipc_syscalls.c sockargs: one page; real 9.1: 1021 fail EINVAL. */
 	.control_max = 4096,
@@ -103,7 +108,7 @@ const struct sim_os sim_os = {
 	.keeps_after_no_slot = SIM_KEEPS_STREAM,
 	.cmsg_cloexec = 1,		/* real 9.1, on all three types */
 	.echoes_flags = 1,		/* real 9.1 */
-	.local_creds = 0x0001,		/* sys/un.h LOCAL_CREDS; unp_addsockcred */
+	.local_creds = 0x0001,		/* LOCAL_CREDS; unp_addsockcred */
 	.msg_nosignal = 1,
 	.so_nosigpipe = 1,
 	.peer_pid = 1,			/* LOCAL_PEEREID struct unpcbid */
@@ -124,7 +129,7 @@ const struct sim_os sim_os = {
 	 */
 	.send_rule = SIM_SEND_FIRST,
 	.control_max = SIM_DFLY_MLEN,
-	.creds_on_send = 1,		/* unp_internalize fills struct cmsgcred */
+	.creds_on_send = 1,		/* unp_internalize fills cmsgcred */
 	/*
 	 * uipc_syscalls.c sys_recvmsg copies each control mbuf raw, cut to
 	 * what is left, after unp_externalize installed every descriptor:

@@ -206,7 +206,7 @@ copyout(struct msghdr *mh, const struct sim_control *ctl, const int *fds,
 	return 0;
 }
 
-/* msg_control NULL or msg_controllen 0 (sim_os.null_control, zero_controllen). */
+/* No control buffer (sim_os.null_control) or 0 bytes (zero_controllen). */
 static int
 no_control(struct msghdr *mh, const struct sim_control *ctl, const int *fds)
 {

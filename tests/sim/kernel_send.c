@@ -110,8 +110,8 @@ internalize_several(const struct msghdr *mh, struct sim_control *ctl, int *fds)
 
 	while (left >= sizeof(struct cmsghdr)) {
 		c = (const struct cmsghdr *)(const void *)p;
-		if (c->cmsg_len < sizeof(struct cmsghdr) || c->cmsg_len > left ||
-		    c->cmsg_level != SOL_SOCKET)
+		if (c->cmsg_len < sizeof(struct cmsghdr) ||
+		    c->cmsg_len > left || c->cmsg_level != SOL_SOCKET)
 			return EINVAL;
 		datalen = c->cmsg_len - CMSG_LEN(0);
 		switch (c->cmsg_type) {

@@ -17,7 +17,7 @@
 /* sendmsg: which control messages the kernel takes. */
 enum sim_send_rule {
 	SIM_SEND_SEVERAL,	/* FreeBSD: every cmsg, each its own */
-	SIM_SEND_ONE_EXACT,	/* xnu: one SCM_RIGHTS, cmsg_len == controllen */
+	SIM_SEND_ONE_EXACT,	/* xnu: one, cmsg_len == controllen */
 	SIM_SEND_ONE_ALIGNED,	/* OpenBSD: one, controllen == len or aligned */
 	SIM_SEND_FIRST		/* NetBSD, DragonFly: the first cmsg only */
 };
@@ -48,7 +48,7 @@ struct sim_os {
 	/* sendmsg */
 	enum sim_send_rule send_rule;
 	size_t control_max;		/* larger control: EINVAL */
-	int control_doubles;		/* xnu LP64: checked as ints became pointers */
+	int control_doubles;		/* xnu: ints counted as pointers */
 	int creds_on_send;		/* SCM_CREDS filled in by the kernel */
 	int timestamps_on_send;		/* SCM_TIMESTAMP & co. requests */
 	int dgram_full_enobufs;		/* full datagram receiver: ENOBUFS */
@@ -60,7 +60,7 @@ struct sim_os {
 	int no_slot_errno;		/* no free descriptor slot */
 	int keeps_after_no_slot;	/* SIM_KEEPS_* */
 	int cmsg_cloexec;		/* honours MSG_CMSG_CLOEXEC */
-	int echoes_flags;		/* msg_flags starts as the caller's flags */
+	int echoes_flags;		/* msg_flags starts as the caller's */
 	int local_creds;		/* LOCAL_CREDS option name, 0: none */
 	/* sockets */
 	int msg_nosignal;
@@ -71,7 +71,7 @@ struct sim_os {
 
 extern const struct sim_os sim_os;
 
-/* The most descriptors one SCM_RIGHTS message of type may carry, errno beyond. */
+/* The most descriptors one SCM_RIGHTS message may carry; errno beyond. */
 size_t sim_kernel_max_fds(int type);
 int sim_kernel_too_many_errno(int type);
 

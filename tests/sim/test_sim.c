@@ -105,7 +105,8 @@ static void
 require_type(int type)
 {
 	if (type == SOCK_SEQPACKET && !sim_os.has_seqpacket) {
-		print_message("%s has no SOCK_SEQPACKET: skipped\n", sim_os.name);
+		print_message("%s has no SOCK_SEQPACKET: skipped\n",
+		    sim_os.name);
 		skip();
 	}
 }
@@ -205,7 +206,7 @@ assert_drained(int sock)
 struct group {
 	int fd;
 	size_t n;
-	int type;		/* SCM_RIGHTS, SIM_SCM_CREDS, SIM_SCM_TIMESTAMP */
+	int type;		/* SCM_RIGHTS, SIM_SCM_CREDS, _TIMESTAMP */
 };
 
 static ssize_t
@@ -216,7 +217,8 @@ foreign_send(int sock, const void *data, size_t len, const struct group *g,
 		struct cmsghdr h;
 		unsigned char buf[8192];
 	} control;
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)data, .iov_len = len };
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)data,
+	    .iov_len = len };
 	struct msghdr mh;
 	struct cmsghdr *c;
 	size_t i, j, pos = 0, payload;
@@ -227,7 +229,8 @@ foreign_send(int sock, const void *data, size_t len, const struct group *g,
 	mh.msg_iovlen = 1;
 	for (i = 0; i < ng; i++) {
 		payload = g[i].type == SCM_RIGHTS ? g[i].n * sizeof(int) :
-		    g[i].type == SIM_SCM_CREDS ? sizeof(struct sim_cmsgcred) : 0;
+		    g[i].type == SIM_SCM_CREDS ? sizeof(struct sim_cmsgcred) :
+		    0;
 		c = (struct cmsghdr *)(void *)(control.buf + pos);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = g[i].type;
@@ -280,7 +283,7 @@ round_trip(int type, size_t n, int flags)
 	for (i = 0; i < n; i++)
 		fds[i] = p[1];
 	send_fds(sv[0], fds, n);
-	sim_stats.setfd_calls = 0;	/* count the receive's fcntl calls only */
+	sim_stats.setfd_calls = 0;	/* the receive's fcntl calls only */
 	msg = (struct fdpass_msg){ .iov = &iov, .iovcnt = 1, .fds = got,
 	    .nfds = n };
 	assert_int_equal(fdpass_recvmsg(sv[1], &msg, flags), 1);
@@ -442,7 +445,8 @@ several_rights_messages_in_order(void **state)
 
 	(void)state;
 	if (sim_os.send_rule != SIM_SEND_SEVERAL) {
-		print_message("%s takes one SCM_RIGHTS a message\n", sim_os.name);
+		print_message("%s takes one SCM_RIGHTS a message\n",
+		    sim_os.name);
 		skip();
 	}
 	xsocketpair(SOCK_STREAM, sv);
@@ -570,7 +574,8 @@ hostile_peer_most_descriptors(void **state)
 		/* Four of 124: 4 * CMSG_SPACE(496) == MCLBYTES on LP64. */
 		for (i = 0; i < 4; i++)
 			g[i] = (struct group){ p[1],
-			    (2048 / 4 - CMSG_SPACE(0)) / sizeof(int), SCM_RIGHTS };
+			    (2048 / 4 - CMSG_SPACE(0)) / sizeof(int),
+			    SCM_RIGHTS };
 		ng = 4;
 		total = 4 * g[0].n;
 	} else {
@@ -721,7 +726,7 @@ truncation_by_kernel(void **state)
 	case SIM_TRUNC_LEAK:
 		assert_int_equal(n, 1);
 		assert_int_equal(msg.flags, FDPASS_CTRUNC);
-		/* Two were handed over and closed; two were lost in the kernel. */
+		/* Two handed over and closed; two lost in the kernel. */
 		assert_int_equal(sim_close_lost(), 2);
 		break;
 	case SIM_TRUNC_CLOSE_WHOLE:
