@@ -115,9 +115,12 @@ const struct sim_os sim_os = {
 };
 #elif defined(SIM_VARIANT_DRAGONFLY)
 /*
- * sys_sendmsg refuses msg_controllen > MLEN (MSIZE less struct m_hdr) with
- * EINVAL.  MLEN itself is unverified: os-semantics.md §0 puts it at 330 to
- * 380 bytes on x86_64; the model takes the lowest.
+ * sys/kern/uipc_syscalls.c sys_sendmsg refuses msg_controllen > MLEN with
+ * EINVAL, in every version read.  MLEN is MSIZE (512, sys/sys/param.h of
+ * 5.2) less struct m_hdr (sys/sys/mbuf.h), which embeds a struct
+ * netmsg_packet whose size was not worked out: unverified.
+ * os-semantics.md §0 puts MLEN at 330 to 380 bytes on x86_64; the model
+ * takes the lowest, which leaves room for 78 descriptors on LP64.
  */
 #define SIM_DFLY_MLEN 330
 const struct sim_os sim_os = {
