@@ -39,15 +39,14 @@
 /*
  * xnu aligns control messages to 4 bytes on every architecture
  * (__DARWIN_ALIGN32, bsd/sys/socket.h): a 12-byte header, CMSG_SPACE(4)
- * of 16.  Written out so a simulated build describes macOS, checked against
- * the real macros when building for macOS.
+ * of 16.  fdpass_backend() reports what CMSG_SPACE really gives (a
+ * simulated build compiles with xnu's macros, tests/sim/include); the SDK
+ * is checked here.
  */
-#define FDPASS__OS_CMSG_SPACE(len) (12 + (((len) + 3) & ~(size_t)3))
 #ifdef __APPLE__
-_Static_assert(FDPASS__OS_CMSG_SPACE(sizeof(int)) == CMSG_SPACE(sizeof(int)),
+_Static_assert(CMSG_SPACE(sizeof(int)) == 16, "xnu control-message layout");
+_Static_assert(CMSG_SPACE(254 * sizeof(int)) == 1028,
     "xnu control-message layout");
-_Static_assert(FDPASS__OS_CMSG_SPACE(254 * sizeof(int)) ==
-    CMSG_SPACE(254 * sizeof(int)), "xnu control-message layout");
 #endif
 
 #endif /* FDPASS_OS_H */

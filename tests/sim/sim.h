@@ -1,52 +1,89 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * A simulated BSD or xnu kernel on top of Linux's, reached through the
- * library's syscall seams.  Each variant answers as that kernel's source
- * says it does (docs/portability.md): its descriptor limit and errno, the
- * control-message rules of sendmsg, what recvmsg does when the buffer is
- * short (close, leak, or fail) or no descriptor slot is free, which flags
- * it honours, and the layout of its peer-credential structures.
+ * Simulated BSD and xnu kernels on top of Linux's, reached through the
+ * library's syscall seams (and directly by the tests and the probe).  Each
+ * variant is a model of that kernel: every behaviour in kernel*.c names the
+ * kernel function it copies, and the library objects, the model, the tests
+ * and the probe of one variant are compiled with that OS's control-message
+ * layout (include/sim_cmsg.h).  The model never reads the library's os.h:
+ * what the library believes is what the tests check against it.
  */
 #ifndef FDPASS_SIM_H
 #define FDPASS_SIM_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
+/* sendmsg: which control messages the kernel takes. */
+enum sim_send_rule {
+	SIM_SEND_SEVERAL,	/* FreeBSD: every cmsg, each its own */
+	SIM_SEND_ONE_EXACT,	/* xnu: one, cmsg_len == controllen */
+	SIM_SEND_ONE_ALIGNED,	/* OpenBSD: one, controllen == len or aligned */
+	SIM_SEND_FIRST		/* NetBSD, DragonFly: the first cmsg only */
+};
+
+/* recvmsg: what a control buffer too short for a message does. */
 enum sim_truncation {
-	SIM_TRUNC_CLOSE_WHOLE,	/* FreeBSD, NetBSD: the message is closed */
+	SIM_TRUNC_CLOSE_WHOLE,	/* FreeBSD, NetBSD: closed, MSG_CTRUNC */
 	SIM_TRUNC_LEAK,		/* xnu, DragonFly: installed, numbers lost */
 	SIM_TRUNC_EMSGSIZE	/* OpenBSD: recvmsg fails, all closed */
 };
 
-struct sim_kernel {
-	/* What the library must say about itself on this OS. */
-	const char *name;
-	size_t lib_max_fds;
-	int atomic_cloexec;
-	const char *sigpipe;
-	const char *peer_cred;
-	size_t cmsg_align;
-	size_t cmsg_space_one;
-	/* What the kernel does. */
-	size_t kernel_max_fds;
-	int too_many_errno;
-	int single_rights_message;	/* one SCM_RIGHTS, no padding: else EINVAL */
-	enum sim_truncation truncation;
-	int cmsg_cloexec;		/* honours MSG_CMSG_CLOEXEC */
-	int msg_nosignal;		/* honours MSG_NOSIGNAL */
-	int so_nosigpipe;		/* has SO_NOSIGPIPE */
-	int emfile_keeps_stream_data;
-	int peer_pid;			/* credentials carry the pid */
+/* recvmsg with msg_control NULL or msg_controllen 0. */
+enum sim_no_control {
+	SIM_NOCTL_DISCARD,	/* closed, no MSG_CTRUNC */
+	SIM_NOCTL_CTRUNC,	/* closed, MSG_CTRUNC */
+	SIM_NOCTL_LEAK,		/* installed and lost */
+	SIM_NOCTL_EMSGSIZE	/* recvmsg fails EMSGSIZE, all closed */
 };
 
-extern const struct sim_kernel sim_kernel;
+#define SIM_KEEPS_STREAM 0x1
+#define SIM_KEEPS_DGRAM 0x2
+#define SIM_KEEPS_SEQPACKET 0x4
+
+/* What one kernel does; the values and their sources are in kernel.c. */
+struct sim_os {
+	const char *name;
+	int has_seqpacket;
+	/* sendmsg */
+	enum sim_send_rule send_rule;
+	size_t control_max;		/* larger control: EINVAL */
+	int control_doubles;		/* xnu: ints counted as pointers */
+	int creds_on_send;		/* SCM_CREDS filled in by the kernel */
+	int timestamps_on_send;		/* SCM_TIMESTAMP & co. requests */
+	int dgram_full_enobufs;		/* full datagram receiver: ENOBUFS */
+	size_t dgram_control_max;	/* larger datagram control: EMSGSIZE */
+	/* recvmsg */
+	enum sim_truncation truncation;
+	enum sim_no_control null_control;	/* msg_control NULL */
+	enum sim_no_control zero_controllen;	/* non-NULL, length 0 */
+	int no_slot_errno;		/* no free descriptor slot */
+	int keeps_after_no_slot;	/* SIM_KEEPS_* */
+	int cmsg_cloexec;		/* honours MSG_CMSG_CLOEXEC */
+	int echoes_flags;		/* msg_flags starts as the caller's */
+	int local_creds;		/* LOCAL_CREDS option name, 0: none */
+	/* sockets */
+	int msg_nosignal;
+	int so_nosigpipe;
+	int peercred_stream_only;	/* LOCAL_PEERCRED: EINVAL elsewhere */
+	int peer_pid;
+};
+
+extern const struct sim_os sim_os;
+
+/* The most descriptors one SCM_RIGHTS message may carry; errno beyond. */
+size_t sim_kernel_max_fds(int type);
+int sim_kernel_too_many_errno(int type);
+
+/* Whether the kernel keeps a message of type after no free slot. */
+int sim_kernel_keeps(int type);
 
 struct sim_stats {
 	int sendmsg_calls;
 	int recvmsg_calls;
 	int setfd_calls;		/* fcntl(F_SETFD) */
 	int ignored_flags;		/* flags this kernel does not know */
-	size_t last_recv_controllen;	/* offered by the library */
+	size_t last_recv_controllen;	/* offered by the caller */
 };
 
 extern struct sim_stats sim_stats;
@@ -54,15 +91,21 @@ extern struct sim_stats sim_stats;
 /* Points the seams at the simulated kernel, forgetting all earlier state. */
 void sim_install(void);
 
-/* The next recvmsg finds no free descriptor slot. */
+/* The next recvmsg that carries descriptors finds no free slot. */
 void sim_arm_emfile(void);
 
 /* The next recvmsg copies out at most this many bytes of control data. */
 void sim_cut_control(size_t bytes);
 
-/* Asks the simulated kernel's sendmsg directly, without the library. */
+/* The simulated kernel's calls, without the library (a foreign peer). */
 struct msghdr;
-long sim_sendmsg_direct(int sock, const struct msghdr *mh);
+ssize_t sim_sendmsg_direct(int sock, const struct msghdr *mh, int flags);
+ssize_t sim_recvmsg_direct(int sock, struct msghdr *mh, int flags);
+int sim_socketpair_direct(int type, int sv[2]);
+int sim_getsockopt_direct(int sock, int level, int name, void *val,
+    socklen_t *len);
+int sim_setsockopt_direct(int sock, int level, int name, const void *val,
+    socklen_t len);
 
 /* Closes what the kernel installed and lost (a leak); returns how many. */
 size_t sim_close_lost(void);

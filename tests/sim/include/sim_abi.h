@@ -44,4 +44,50 @@ struct unpcbid {
 	gid_t unp_egid;
 };
 
+/*
+ * Companions of SCM_RIGHTS (values are each OS's sys/socket.h): FreeBSD
+ * and DragonFly SCM_TIMESTAMP 0x02, SCM_CREDS 0x03, SCM_BINTIME 0x04,
+ * SCM_REALTIME 0x05, SCM_MONOTONIC 0x06; NetBSD SCM_TIMESTAMP 0x08,
+ * SCM_CREDS 0x10.  Prefixed: glibc has its own SCM_TIMESTAMP.
+ */
+#if FDPASS_OS_NETBSD
+#define SIM_SCM_TIMESTAMP 0x08
+#define SIM_SCM_CREDS 0x10
+#else
+#define SIM_SCM_TIMESTAMP 0x02
+#define SIM_SCM_CREDS 0x03
+#endif
+#define SIM_SCM_BINTIME 0x04
+#define SIM_SCM_REALTIME 0x05
+#define SIM_SCM_MONOTONIC 0x06
+#define SIM_CMGROUP_MAX 16
+
+/* FreeBSD and DragonFly sys/socket.h: filled in by the sending kernel. */
+struct sim_cmsgcred {
+	pid_t cmcred_pid;
+	uid_t cmcred_uid;
+	uid_t cmcred_euid;
+	gid_t cmcred_gid;
+	short cmcred_ngroups;
+	gid_t cmcred_groups[SIM_CMGROUP_MAX];
+};
+
+/*
+ * struct sockcred of LOCAL_CREDS, SOCKCREDSIZE(ngroups) bytes: FreeBSD
+ * sys/socket.h has no sc_pid, NetBSD sys/socket.h has it first.
+ */
+struct sim_sockcred {
+#if FDPASS_OS_NETBSD
+	pid_t sc_pid;
+#endif
+	uid_t sc_uid;
+	uid_t sc_euid;
+	gid_t sc_gid;
+	gid_t sc_egid;
+	int sc_ngroups;
+	gid_t sc_groups[1];
+};
+#define SIM_SOCKCREDSIZE(ngrps) \
+	(sizeof(struct sim_sockcred) + sizeof(gid_t) * ((ngrps) - 1))
+
 #endif

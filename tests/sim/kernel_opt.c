@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Socket options of the simulated kernels: each OS's peer-credential
+ * option in its own layout (answered from Linux's SO_PEERCRED), the
+ * LOCAL_CREDS companion, SO_NOSIGPIPE.
+ */
+#include "kernel.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/*
+ * FreeBSD and NetBSD unp_addsockcred: a receiver with LOCAL_CREDS gets an
+ * SCM_CREDS message of SOCKCREDSIZE(ngroups) bytes, ngroups at most
+ * CMGROUP_MAX (FreeBSD) or NGROUPS (NetBSD), 16 either way.  Modelled on
+ * every message (FreeBSD's oneshot on streams is not).
+ */
+int
+sim_creds_companion(int sock, struct sim_item *item)
+{
+	union {
+		struct sim_sockcred sc;
+		unsigned char buf[SIM_ITEM_DATA];
+	} u;
+	gid_t groups[SIM_CMGROUP_MAX];
+	int n;
+
+	if (!sim_in_set(sim.creds_socks, sim.n_creds, sock))
+		return 0;
+	n = getgroups(SIM_CMGROUP_MAX, groups);
+	if (n < 1)
+		n = 1, groups[0] = getgid();
+	memset(&u, 0, sizeof u);
+#if FDPASS_OS_NETBSD
+	u.sc.sc_pid = getpid();
+#endif
+	u.sc.sc_uid = getuid();
+	u.sc.sc_euid = geteuid();
+	u.sc.sc_gid = getgid();
+	u.sc.sc_egid = getegid();
+	u.sc.sc_ngroups = n;
+	memcpy(u.sc.sc_groups, groups, (size_t)n * sizeof(gid_t));
+	memset(item, 0, sizeof *item);
+	item->level = SOL_SOCKET;
+	item->type = SIM_SCM_CREDS;
+	item->len = SIM_SOCKCREDSIZE(n);
+	memcpy(item->data, u.buf, item->len);
+	return 1;
+}
+
+static void
+add_to_set(int *set, size_t *n, size_t max, int sock)
+{
+	if (!sim_in_set(set, *n, sock) && *n < max)
+		set[(*n)++] = sock;
+}
+
+int
+sim_setsockopt(int sock, int level, int name, const void *val, socklen_t len)
+{
+	if (level == SOL_SOCKET && name == SO_NOSIGPIPE) {
+		if (!sim_os.so_nosigpipe)
+			return sim_refuse(ENOPROTOOPT);
+		add_to_set(sim.nosigpipe_socks, &sim.n_nosigpipe, 64, sock);
+		return 0;
+	}
+	/* FreeBSD and NetBSD uipc_ctloutput, LOCAL_CREDS. */
+	if (level == SOL_LOCAL && sim_os.local_creds != 0 &&
+	    name == sim_os.local_creds) {
+		add_to_set(sim.creds_socks, &sim.n_creds, 64, sock);
+		return 0;
+	}
+	if (level == SOL_LOCAL)
+		return sim_refuse(ENOPROTOOPT);
+	return fdpass__real_syscalls.setsockopt(sock, level, name, val, len);
+}
+
+static int
+is_listening(int sock)
+{
+	int on = 0;
+	socklen_t len = sizeof on;
+
+	return getsockopt(sock, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 &&
+	    on;
+}
+
+/*
+ * Whether this kernel keeps credentials for sock's peer.  FreeBSD,
+ * DragonFly and xnu uipc_ctloutput, LOCAL_PEERCRED: only a connected
+ * stream has them (real 14.2: EINVAL on a datagram socketpair, ENOTCONN on
+ * a listening stream socket).
+ */
+static int
+peer_cred_error(int sock)
+{
+	if (is_listening(sock))
+		return ENOTCONN;
+	if (sim_os.peercred_stream_only && sim_socket_type(sock) != SOCK_STREAM)
+		return EINVAL;
+	return 0;
+}
+
+/* Answers the OS's credential options from Linux's SO_PEERCRED. */
+int
+sim_getsockopt(int sock, int level, int name, void *val, socklen_t *len)
+{
+	struct ucred uc;
+	socklen_t uclen = sizeof uc;
+	struct xucred xu;
+	struct sockpeercred pc;
+	struct unpcbid id;
+	const void *answer;
+	socklen_t size;
+	int err;
+
+	if (!((level == SOL_LOCAL && (name == LOCAL_PEERCRED ||
+	    name == LOCAL_PEERPID || name == LOCAL_PEEREID)) ||
+	    (level == SOL_SOCKET && name == SO_PEERCRED)))
+		return fdpass__real_syscalls.getsockopt(sock, level, name, val,
+		    len);
+	if ((err = peer_cred_error(sock)) != 0)
+		return sim_refuse(err);
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc, &uclen) == -1)
+		return -1;
+	if (level == SOL_SOCKET) {
+		pc = (struct sockpeercred){ uc.uid, uc.gid, uc.pid };
+		answer = &pc;
+		size = sizeof pc;
+	} else if (name == LOCAL_PEERCRED) {
+		memset(&xu, 0, sizeof xu);
+		xu.cr_version = XUCRED_VERSION;
+		xu.cr_uid = uc.uid;
+		xu.cr_ngroups = 1;
+		xu.cr_groups[0] = uc.gid;
+#if HAVE_STRUCT_XUCRED_CR_PID
+		xu.cr_pid = uc.pid;
+#endif
+		answer = &xu;
+		size = sizeof xu;
+	} else if (name == LOCAL_PEEREID) {
+		id = (struct unpcbid){ uc.pid, uc.uid, uc.gid };
+		answer = &id;
+		size = sizeof id;
+	} else {
+		answer = &uc.pid;
+		size = sizeof uc.pid;
+	}
+	if (*len < size)
+		return sim_refuse(EINVAL);
+	memcpy(val, answer, size);
+	*len = size;
+	return 0;
+}
