@@ -13,6 +13,8 @@ as_root() {
 
 # apt_install PKG... : installs what is missing.  The Debian mirrors
 # sometimes fail an index mid-sync; that is retried, then tolerated.
+# Another apt on the machine is waited for, not taken for a mirror failure.
+APT_WAIT=-oDPkg::Lock::Timeout=600
 apt_install() {
 	missing=""
 	for p in "$@"; do
@@ -22,11 +24,11 @@ apt_install() {
 	[ -z "$missing" ] && return 0
 	echo "ci: installing$missing"
 	for try in 1 2 3; do
-		as_root apt-get update -qq && break
+		as_root apt-get "$APT_WAIT" update -qq && break
 		echo "ci: apt-get update failed (try $try)"; sleep 5
 	done
 	# shellcheck disable=SC2086
-	if ! DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq \
+	if ! DEBIAN_FRONTEND=noninteractive as_root apt-get "$APT_WAIT" install -y -qq \
 	    --no-install-recommends $missing >/dev/null; then
 		echo "ci: SKIP: could not install$missing (package mirror)" >&2
 		exit "$CI_SKIP"
@@ -37,7 +39,7 @@ apt_install() {
 add_architecture() {
 	dpkg --print-foreign-architectures | grep -qx "$1" && return 0
 	as_root dpkg --add-architecture "$1"
-	as_root apt-get update -qq || true
+	as_root apt-get "$APT_WAIT" update -qq || true
 }
 
 # configure_build LEG [cmake args...] : a fresh build of the whole project
