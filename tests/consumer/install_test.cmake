@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: ISC
 # ctest -P script: install the build into a scratch prefix, then build and
 # run tests/consumer against it with find_package and with pkg-config, with
-# the build's own compiler and flags (sanitizers included).
+# the build's own generator, make program, compiler and flags (sanitizers
+# included): CMake's default generator may have no make program installed.
 set(prefix ${BUILD_DIR}/install-test/prefix)
 set(consumer ${BUILD_DIR}/install-test/consumer)
 file(REMOVE_RECURSE ${BUILD_DIR}/install-test)
@@ -27,6 +28,7 @@ list(GET pcs 0 pc)
 get_filename_component(pcdir ${pc} DIRECTORY)
 set(ENV{PKG_CONFIG_PATH} ${pcdir})
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${consumer}
+  -G "${GENERATOR}" -DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}
   -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${C_COMPILER}
   "-DCMAKE_C_FLAGS=${C_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}"
   -DCMAKE_BUILD_RPATH=${pcdir}/..)
