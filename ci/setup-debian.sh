@@ -4,7 +4,9 @@
 # plus any extra packages named as arguments; installs nothing already there.
 set -eu
 
-packages="cmake ninja-build gcc g++ libc6-dev pkg-config libcmocka-dev gnulib mandoc $*"
+# mount: tools/without_proc.sh mounts over /proc; not Essential, so a
+# minimal root (mmdebstrap --variant=apt, the fresh-debian leg) lacks it.
+packages="cmake ninja-build gcc g++ libc6-dev pkg-config libcmocka-dev gnulib mandoc mount $*"
 missing=""
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
