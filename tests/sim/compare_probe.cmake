@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: ISC
-# cmake -DPROBE=exe -DEXPECTED=file -P compare_probe.cmake
+# cmake -DPROBE=exe -DEXPECTED=file [-DEMULATOR=cmd] -P compare_probe.cmake
 # Runs the probe and fails on every line that differs from EXPECTED, whose
 # lines starting with '#' are comments.
-execute_process(COMMAND ${PROBE} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+execute_process(COMMAND ${EMULATOR} ${PROBE} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${PROBE} failed (${rc}):\n${out}")
 endif()
