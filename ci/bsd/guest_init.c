@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +57,8 @@ poweroff(void)
 {
 	printf("fdpass-guest: powering off\n");
 	fflush(stdout);
+	/* The console drains behind us; the host reads the end from it. */
+	tcdrain(STDOUT_FILENO);
 	sync();
 	reboot(RB_POWEROFF);
 	reboot(RB_HALT);
