@@ -317,17 +317,25 @@ run(struct test *t, int k, double *secs, char *what, size_t whatlen)
 		return (2);
 	} else {
 		int rc = WEXITSTATUS(status);
+		const char *why = "";
 
-		if (t->npass > 0)
+		/* As ctest: a required expression decides over the exit code. */
+		if (t->npass > 0) {
 			failed = !matches(t->pass, t->npass, text);
-		else
+			if (failed)
+				why = ", required regular expression not found";
+		} else
 			failed = rc != 0;
-		if (t->nfail > 0 && matches(t->fail, t->nfail, text))
+		if (t->nfail > 0 && matches(t->fail, t->nfail, text)) {
 			failed = 1;
-		if (t->will_fail)
+			why = ", failure regular expression found";
+		}
+		if (t->will_fail) {
 			failed = !failed;
+			why = failed ? ", WILL_FAIL" : "";
+		}
 		if (failed)
-			snprintf(what, whatlen, "***Failed (exit %d)", rc);
+			snprintf(what, whatlen, "***Failed (exit %d%s)", rc, why);
 		else
 			snprintf(what, whatlen, "Passed");
 	}
@@ -346,7 +354,7 @@ int
 main(void)
 {
 	struct test *tests;
-	char what[64], dots[64];
+	char what[96], dots[64];
 	double secs, total = 0;
 	int n, k, r, nfailed = 0, width;
 
