@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# usage: ci/bsd/run.sh sim-bsd
+# usage: ci/bsd/run.sh sim-bsd | freebsd-qemu
 # The bsd backend against the simulated FreeBSD, OpenBSD, NetBSD and
-# DragonFly kernels.  The real kernels run in .github/workflows/bsd.yml.
+# DragonFly kernels; freebsd-qemu: the whole suite on a real FreeBSD kernel
+# under qemu, given a FreeBSD root.  The real kernels also run in
+# .github/workflows/bsd.yml.
 set -eu
 . "$(dirname "$0")/../lib.sh"
 
@@ -17,6 +19,16 @@ sim-bsd)
 		echo "--- fdpass info, simulated $v"
 		"$FDPASS_ROOT/build/ci/$leg/fdpass-sim-$v" info
 	done
+	;;
+freebsd-qemu)
+	if [ -z "${FDPASS_FREEBSD_ROOT:-}" ]; then
+		echo "SKIP: FDPASS_FREEBSD_ROOT is not set (a FreeBSD 14 root:" \
+		    "download base.txz and kernel.txz of 14.x from the FreeBSD" \
+		    "release site, extract both into one directory, name it" \
+		    "in FDPASS_FREEBSD_ROOT)"
+		exit "$CI_SKIP"
+	fi
+	"$(dirname "$0")/freebsd-qemu.sh" "$leg"
 	;;
 *)
 	echo "ci/bsd/run.sh: unknown leg '$leg'" >&2

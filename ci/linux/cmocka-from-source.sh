@@ -4,7 +4,8 @@
 #
 # Builds cmocka from Debian's own source package with compiler CC and
 # installs it in PREFIX: for the legs with no libcmocka-dev to install
-# (musl; riscv64, which bookworm does not ship).  Prints nothing on success.
+# (musl; riscv64, which bookworm does not ship; FreeBSD).  Prints nothing on
+# success.
 set -eu
 . "$(dirname "$0")/../lib.sh"
 
