@@ -55,14 +55,19 @@ soft_limit_within_probe(void)
 	}
 }
 
-/* The highest descriptor the probe looks at. */
+/*
+ * The highest descriptor the probe looks at that a process can hold: the
+ * BSDs cap the table at kern.maxfilesperproc too, which getdtablesize()
+ * counts in and RLIMIT_NOFILE may exceed.
+ */
 static int
 top_probed_fd(void)
 {
 	struct rlimit rl;
+	int table = getdtablesize();
 
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	return (int)rl.rlim_cur - 1;
+	return (rlim_t)table < rl.rlim_cur ? table - 1 : (int)rl.rlim_cur - 1;
 }
 
 static void

@@ -51,7 +51,7 @@ mkdir -p "$work/root/fdpass" "$work/root/dev" "$work/root/tmp" \
 # The run list: every test ctest knows, at the same paths in the guest.
 (cd "$build" && ctest --show-only=json-v1) >"$work/tests.json"
 cmake -DJSON="$work/tests.json" -DBUILD_DIR="$build" \
-	-DOUT="$work/root/fdpass/tests.list" -DSHOW="cli_info;cli_demo" \
+	-DOUT="$work/root/fdpass/tests.list" -DSHOW="cli_info;cli_demo;kernel_probe" \
 	-P "$FDPASS_ROOT/ci/bsd/runlist.cmake"
 # The build tree's directories (the tests' working directories) and every
 # binary in it (the tests exec helpers like fdpass_fd_probe by their build

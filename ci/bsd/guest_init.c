@@ -15,11 +15,18 @@
  *   S name reason                  a test that cannot run in the guest
  */
 #include <sys/param.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
+#include <sys/sockio.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/in_var.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +101,43 @@ mountfs(const char *type, const char *path, const char *from, int flags)
 	return (nmount(iov, 6, flags));
 }
 
+/*
+ * lo0 up with 127.0.0.1/8, as rc(8) does on every FreeBSD: tests talk to
+ * TCP and UDP on loopback.
+ */
+static void
+loopback_up(void)
+{
+	struct in_aliasreq ifra;
+	struct ifreq ifr;
+	struct sockaddr_in *sin;
+	int s;
+
+	if ((s = socket(AF_INET, SOCK_DGRAM, 0)) == -1) {
+		printf("fdpass-guest: no AF_INET socket: %s\n", strerror(errno));
+		return;
+	}
+	memset(&ifr, 0, sizeof ifr);
+	strlcpy(ifr.ifr_name, "lo0", sizeof ifr.ifr_name);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		(void)ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	memset(&ifra, 0, sizeof ifra);
+	strlcpy(ifra.ifra_name, "lo0", sizeof ifra.ifra_name);
+	sin = &ifra.ifra_addr;
+	sin->sin_len = sizeof *sin;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin = &ifra.ifra_mask;
+	sin->sin_len = sizeof *sin;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(0xff000000);
+	if (ioctl(s, SIOCAIFADDR, &ifra) == -1)
+		printf("fdpass-guest: lo0 127.0.0.1: %s\n", strerror(errno));
+	close(s);
+}
+
 static void
 setup(void)
 {
@@ -123,6 +167,7 @@ setup(void)
 	chmod("/tmp", 01777);
 	if (mkdir(OUTDIR, 0755) == -1 && errno != EEXIST)
 		die(OUTDIR);
+	loopback_up();
 }
 
 static char *

@@ -279,8 +279,8 @@ no_free_slot(int type, int fd)
 		    MSG_DONTWAIT, &mh, &iov);
 		(void)close_received(&mh);
 		printf("%s: no free slot: %s, data %s\n", type_name(type),
-		    errname(err), r == 1 && buf[0] == 'x' ? "kept" :
-		    r == 1 && buf[0] == 'n' ? "dropped" : "?");
+		    errname(err), r >= 1 && buf[0] == 'x' ? "kept" :
+		    r >= 1 && buf[0] == 'n' ? "dropped" : "?");
 	}
 	(void)close(sv[0]);
 	(void)close(sv[1]);

@@ -32,7 +32,12 @@ const struct sim_os sim_os = {
 	.truncation = SIM_TRUNC_CLOSE_WHOLE,
 	/* unp_externalize with controlp NULL frees the rights; real 14.2. */
 	.null_control = SIM_NOCTL_DISCARD,
-	.zero_controllen = SIM_NOCTL_DISCARD,
+	/*
+	 * kern_recvit: a buffer is given, so the rights are externalized;
+	 * the copy loop finds 0 < m_len, sets MSG_CTRUNC and disposes of
+	 * them (m_dispose_extcontrolm); the probe on a real 14.2 kernel.
+	 */
+	.zero_controllen = SIM_NOCTL_CTRUNC,
 #ifdef SIM_VARIANT_FREEBSD12
 	/* unp_externalize before 14: EMSGSIZE (unix_passfd_test send_a_lot). */
 	.no_slot_errno = EMSGSIZE,
