@@ -11,7 +11,12 @@
  *   N NAME=value                   environment
  *   P regex / F regex / K regex    pass / fail / skip regular expression
  *   V                              print the output even when it passed
+ *   X status                       checked like tools/cli_check.cmake: the
+ *                                  exit status must be status, and
+ *   O regex / R regex              every regex must match stdout / stderr
+ *   U path                         stdout goes to path (skipped if absent)
  *   E                              end of the test
+ * Fields after the tag have backslash, newline and tab escaped (\\, \n, \t).
  *   S name reason                  a test that cannot run in the guest
  */
 #include <sys/param.h>
@@ -54,6 +59,9 @@ struct test {
 	int	 envc;
 	char	*pass[MAXRE], *fail[MAXRE], *skip[MAXRE];
 	int	 npass, nfail, nskip;
+	int	 check_exit;		/* -1: not a cli_check test */
+	char	*out_re[MAXRE], *err_re[MAXRE], *stdout_to;
+	int	 nout, nerr;
 };
 
 static volatile sig_atomic_t timed_out;
@@ -185,6 +193,25 @@ field(char **p)
 	return (s);
 }
 
+/* Undoes the run list's escapes in place. */
+static char *
+unescape(char *s)
+{
+	char *r, *w;
+
+	if (s == NULL)
+		return (NULL);
+	for (r = w = s; *r != '\0'; r++, w++) {
+		if (*r == '\\' && r[1] != '\0') {
+			r++;
+			*w = *r == 'n' ? '\n' : *r == 't' ? '\t' : *r;
+		} else
+			*w = *r;
+	}
+	*w = '\0';
+	return (s);
+}
+
 static int
 load(struct test **out)
 {
@@ -216,10 +243,12 @@ load(struct test **out)
 			t->timeout = atoi(field(&p));
 			t->will_fail = atoi(field(&p));
 			t->cwd = p;
+			t->check_exit = -1;
 			continue;
 		}
 		if (t == NULL)
 			continue;
+		p = unescape(p);
 		if (tag[0] == 'A' && p != NULL && t->argc < MAXARGS)
 			t->argv[t->argc++] = p;
 		else if (tag[0] == 'N' && p != NULL && t->envc < MAXARGS)
@@ -232,6 +261,14 @@ load(struct test **out)
 			t->skip[t->nskip++] = p;
 		else if (tag[0] == 'V')
 			t->show = 1;
+		else if (tag[0] == 'X' && p != NULL)
+			t->check_exit = atoi(p);
+		else if (tag[0] == 'O' && p != NULL && t->nout < MAXRE)
+			t->out_re[t->nout++] = p;
+		else if (tag[0] == 'R' && p != NULL && t->nerr < MAXRE)
+			t->err_re[t->nerr++] = p;
+		else if (tag[0] == 'U' && p != NULL)
+			t->stdout_to = p;
 	}
 	fclose(f);
 	*out = tests;
@@ -278,7 +315,7 @@ slurp(const char *path, size_t *lenp)
 }
 
 static int
-matches(char **res, int nres, const char *text)
+matches(char *const *res, int nres, const char *text)
 {
 	regex_t re;
 	int i, hit;
@@ -294,18 +331,62 @@ matches(char **res, int nres, const char *text)
 	return (0);
 }
 
+/* Every expression matches, as tools/cli_check.cmake requires. */
+static int
+matches_all(char *const *res, int nres, const char *text)
+{
+	int i;
+
+	for (i = 0; i < nres; i++)
+		if (!matches(&res[i], 1, text))
+			return (0);
+	return (1);
+}
+
+/*
+ * A cli_check test: the exit status and both streams, as the script
+ * checks them.  Returns 1 on failure, with the reason in why.
+ */
+static int
+check_failed(const struct test *t, int rc, const char *err_path,
+    const char *stdout_text, const char **why)
+{
+	size_t len;
+	char *err_text = slurp(err_path, &len);
+	int failed = 1;
+
+	if (rc != t->check_exit)
+		*why = ", unexpected exit status";
+	else if (!matches_all(t->out_re, t->nout, stdout_text))
+		*why = ", stdout does not match";
+	else if (!matches_all(t->err_re, t->nerr, err_text))
+		*why = ", stderr does not match";
+	else
+		failed = 0;
+	if (failed || t->show)
+		printf("----- stderr of %s:\n%s\n----- end of stderr\n",
+		    t->name, err_text);
+	free(err_text);
+	return (failed);
+}
+
 /* Runs one test; returns 0 passed, 1 failed, 2 skipped.  *what: the word. */
 static int
 run(struct test *t, int k, double *secs, char *what, size_t whatlen)
 {
 	struct sigaction sa;
-	char out[PATH_MAX], *text;
+	char out[PATH_MAX], err[PATH_MAX], *text;
 	size_t len;
 	int status, fd, failed;
 	double start;
 	pid_t pid;
 
 	snprintf(out, sizeof(out), "%s/%d.out", OUTDIR, k);
+	snprintf(err, sizeof(err), "%s/%d.err", OUTDIR, k);
+	if (t->stdout_to != NULL && access(t->stdout_to, F_OK) != 0) {
+		snprintf(what, whatlen, "***Skipped");
+		return (2);	/* as cli_check.cmake: no such device here */
+	}
 	start = now();
 	if ((pid = fork()) == -1)
 		die("fork");
@@ -314,6 +395,16 @@ run(struct test *t, int k, double *secs, char *what, size_t whatlen)
 		if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644)) != -1) {
 			dup2(fd, 1);
 			dup2(fd, 2);
+			close(fd);
+		}
+		if (t->check_exit >= 0 && (fd = open(err,
+		    O_WRONLY | O_CREAT | O_TRUNC, 0644)) != -1) {
+			dup2(fd, 2);
+			close(fd);
+		}
+		if (t->stdout_to != NULL &&
+		    (fd = open(t->stdout_to, O_WRONLY)) != -1) {
+			dup2(fd, 1);
 			close(fd);
 		}
 		if ((fd = open("/dev/null", O_RDONLY)) != -1) {
@@ -365,7 +456,9 @@ run(struct test *t, int k, double *secs, char *what, size_t whatlen)
 		const char *why = "";
 
 		/* As ctest: a required expression decides over the exit code. */
-		if (t->npass > 0) {
+		if (t->check_exit >= 0)
+			failed = check_failed(t, rc, err, text, &why);
+		else if (t->npass > 0) {
 			failed = !matches(t->pass, t->npass, text);
 			if (failed)
 				why = ", required regular expression not found";
