@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: ISC
+# shellcheck shell=sh disable=SC2154  # leg, os, sysroot, ...: set by the caller
 # Sourced by ci/bsd/freebsd-qemu.sh and ci/bsd/netbsd-qemu.sh (after
 # ci/lib.sh): what the two real-kernel legs share.  The caller sets
 #   leg        the leg's name (build/ci/$leg, build/ci/$leg.guest)
