@@ -23,49 +23,17 @@ done
 
 apt_install cmake ninja-build clang lld llvm qemu-system-x86 makefs gdisk \
     gnulib dpkg-dev xz-utils
-build="$FDPASS_ROOT/build/ci/$leg"
-deps="$FDPASS_ROOT/build/ci/deps/freebsd"
-work="$FDPASS_ROOT/build/ci/$leg.guest"
+os=freebsd
+sysroot=$fbsd
+triple=x86_64-unknown-freebsd14
 toolchain="$FDPASS_ROOT/cmake/toolchains/freebsd-cross.cmake"
+ldflags=
 export FDPASS_FREEBSD_ROOT="$fbsd"
-cc=${FDPASS_CLANG:-$(command -v clang)}
-
-# cmocka from Debian's source, as for musl.  Its shared library, always
-# built and never used here, is linked without libc: a root need not have
-# a shared libc.
-"$FDPASS_ROOT/ci/linux/cmocka-from-source.sh" "$deps" "$cc" \
-	-DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_SHARED_LINKER_FLAGS=-nostdlib
-# No C++ runtime is needed from the root: the C++ header check stays home.
-configure_build "$leg" -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
-	-DFDPASS_BUILD_SHARED=OFF -DFDPASS_TEST_CXX=OFF \
-	-DCMOCKA_INCLUDE_DIR="$deps/include" \
-	-DCMOCKA_LIBRARY="$deps/lib/libcmocka-static.a"
-
-rm -rf "$work"
-mkdir -p "$work/root/fdpass" "$work/root/dev" "$work/root/tmp" \
-    "$work/root/boot/kernel"
-"$cc" --target=x86_64-unknown-freebsd14 --sysroot="$fbsd" -fuse-ld=lld \
-	-static -O2 -Wall -Wextra -Werror -o "$work/root/fdpass/init" \
-	"$FDPASS_ROOT/ci/bsd/guest_init.c"
-
-# The run list: every test ctest knows, at the same paths in the guest.
-(cd "$build" && ctest --show-only=json-v1) >"$work/tests.json"
-cmake -DJSON="$work/tests.json" -DBUILD_DIR="$build" \
-	-DOUT="$work/root/fdpass/tests.list" -DSHOW="cli_info;cli_demo;kernel_probe" \
-	-P "$FDPASS_ROOT/ci/bsd/runlist.cmake"
-# The build tree's directories (the tests' working directories) and every
-# binary in it (the tests exec helpers like fdpass_fd_probe by their build
-# paths).
-find "$build" -type d ! -path "*/CMakeFiles*" | while read -r d; do
-	mkdir -p "$work/root/$d"
-done
-find "$build" -type f -perm -u+x ! -path "*/CMakeFiles/*" ! -name '*.so*' | while read -r f; do
-	if [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ]; then
-		cp --parents "$f" "$work/root/"
-	fi
-done
+. "$FDPASS_ROOT/ci/bsd/qemu-guest.sh"
+guest_build
 
 # Only what the loader and the kernel read from the root: no modules.
+mkdir -p "$work/root/boot/kernel"
 cp "$fbsd/boot/kernel/kernel" "$work/root/boot/kernel/"
 cp "$fbsd/boot/loader" "$work/root/boot/"
 for d in lua defaults device.hints; do
@@ -99,17 +67,5 @@ dd if="$fbsd/boot/pmbr" of="$disk" bs=446 count=1 conv=notrunc 2>/dev/null
 dd if="$fbsd/boot/gptboot" of="$disk" bs=512 seek=40 conv=notrunc 2>/dev/null
 dd if="$work/ufs.img" of="$disk" bs=1M seek=1 conv=notrunc 2>/dev/null
 
-accel=tcg
-[ "${FDPASS_FREEBSD_KVM:-0}" = 1 ] && accel=kvm
-log="$work/console.log"
-start=$(date +%s)
-echo "--- booting FreeBSD ($accel), serial console:"
-timeout "${FDPASS_FREEBSD_TIMEOUT:-3600}" qemu-system-x86_64 \
-	-accel "$accel" -cpu max -smp 2 -m 1024 -no-reboot -display none \
-	-monitor none -serial stdio -drive file="$disk",format=raw,if=virtio \
-	</dev/null 2>&1 | tr -d '\r' | tee "$log" || true
-echo "--- guest ran $(( $(date +%s) - start ))s"
-
-# Passed only with the guest's closing lines and no failure.
-grep -q '^fdpass-guest: done' "$log" || { echo "FAIL: the guest did not finish" >&2; exit 1; }
-grep -q ' 0 tests failed out of ' "$log"
+guest_boot FreeBSD FDPASS_FREEBSD_KVM FDPASS_FREEBSD_TIMEOUT \
+	-drive file="$disk",format=raw,if=virtio

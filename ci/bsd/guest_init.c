@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The FreeBSD guest's init (pid 1), linked statically: runs every test of
- * the run list that ci/bsd/freebsd-qemu.sh wrote from ctest's own list,
- * each with its timeout, prints ctest-like lines on the serial console and
- * powers the machine off.  Nothing else runs in the guest.
+ * The FreeBSD and NetBSD guests' init (pid 1), linked statically: runs
+ * every test of the run list that ci/bsd/qemu-guest.sh wrote from ctest's
+ * own list, each with its timeout, prints ctest-like lines on the serial
+ * console and powers the machine off.  Nothing else runs in the guest.
+ * The two systems differ only in setup(): mounting (nmount(2) and devfs
+ * on FreeBSD; mount(2) with argument structures and device nodes made on a
+ * tmpfs /dev on NetBSD, which has no devfs) and reboot(2)'s arguments.
  *
  * Run list (RUNLIST below), one record per line, fields split by tabs:
  *   T name timeout will_fail cwd   a test; the lines up to E belong to it
@@ -11,12 +14,12 @@
  *   N NAME=value                   environment
  *   P regex / F regex / K regex    pass / fail / skip regular expression
  *   V                              print the output even when it passed
- *   X status                       checked like tools/cli_check.cmake: the
- *                                  exit status must be status, and
- *   O regex / R regex              every regex must match stdout / stderr
- *   U path                         stdout goes to path (skipped if absent)
+ *   X status                       tools/cli_check.cmake's checks instead:
+ *   O regex / R regex              the exit status, regexes that must all
+ *   W file                         match stdout / stderr, stdout to a file
+ *                                  (skipped where it does not exist)
  *   E                              end of the test
- * Fields after the tag have backslash, newline and tab escaped (\\, \n, \t).
+ * In A, P, F, K, O and R values the two characters \n stand for a newline.
  *   S name reason                  a test that cannot run in the guest
  */
 #include <sys/param.h>
@@ -28,12 +31,19 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#ifdef __NetBSD__
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <ufs/ufs/ufsmount.h>
+#include <fs/tmpfs/tmpfs_args.h>
+#endif
 
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/in_var.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <regex.h>
 #include <signal.h>
@@ -50,6 +60,10 @@
 #define MAXRE	8
 #define SHOWMAX	(64 * 1024)
 
+#ifndef __DECONST
+#define __DECONST(type, var)	((type)(uintptr_t)(const void *)(var))
+#endif
+
 struct test {
 	char	*name, *cwd, *reason;
 	int	 timeout, will_fail, show, skipped;
@@ -59,8 +73,9 @@ struct test {
 	int	 envc;
 	char	*pass[MAXRE], *fail[MAXRE], *skip[MAXRE];
 	int	 npass, nfail, nskip;
-	int	 check_exit;		/* -1: not a cli_check test */
-	char	*out_re[MAXRE], *err_re[MAXRE], *stdout_to;
+	int	 cli, exit_status;		/* X: the cli_check.cmake way */
+	char	*stdout_to;
+	char	*out_re[MAXRE], *err_re[MAXRE];
 	int	 nout, nerr;
 };
 
@@ -75,8 +90,13 @@ poweroff(void)
 	/* The console drains behind us; the host reads the end from it. */
 	tcdrain(STDOUT_FILENO);
 	sync();
+#ifdef __NetBSD__
+	reboot(RB_HALT | RB_POWERDOWN, NULL);
+	reboot(RB_HALT, NULL);
+#else
 	reboot(RB_POWEROFF);
 	reboot(RB_HALT);
+#endif
 	for (;;)
 		pause();
 }
@@ -88,6 +108,55 @@ die(const char *what)
 	poweroff();
 }
 
+#ifdef __NetBSD__
+/* mount(2) takes a per-file-system argument structure. */
+static int
+mount_tmpfs(const char *path, mode_t mode)
+{
+	struct tmpfs_args ta;
+
+	memset(&ta, 0, sizeof ta);
+	ta.ta_version = TMPFS_ARGS_VERSION;
+	ta.ta_root_uid = 0;
+	ta.ta_root_gid = 0;
+	ta.ta_root_mode = mode;
+	return (mount(MOUNT_TMPFS, path, 0, &ta, sizeof ta));
+}
+
+/*
+ * No devfs: the device nodes the tests and this init use, on a tmpfs /dev
+ * (majors of sys/arch/amd64/conf/majors.amd64, as MAKEDEV makes them).
+ */
+static void
+make_dev(void)
+{
+	static const struct {
+		const char *name;
+		int major, minor;
+		mode_t mode;
+	} nodes[] = {
+		{ "/dev/console", 0, 0, 0600 },
+		{ "/dev/tty", 1, 0, 0666 },
+		{ "/dev/mem", 2, 0, 0640 },
+		{ "/dev/kmem", 2, 1, 0640 },
+		{ "/dev/null", 2, 2, 0666 },
+		{ "/dev/zero", 2, 12, 0666 },
+		{ "/dev/random", 46, 0, 0444 },
+		{ "/dev/urandom", 46, 1, 0644 },
+		{ "/dev/constty", 0, 1, 0600 },
+	};
+	size_t i;
+
+	if (access("/dev/console", F_OK) == 0)
+		return;
+	mkdir("/dev", 0755);
+	(void)mount_tmpfs("/dev", 0755);
+	for (i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
+		(void)mknod(nodes[i].name, S_IFCHR | nodes[i].mode,
+		    makedev(nodes[i].major, nodes[i].minor));
+	mkdir("/dev/fd", 0755);
+}
+#else
 /* nmount(2) takes name/value pairs. */
 static int
 mountfs(const char *type, const char *path, const char *from, int flags)
@@ -108,9 +177,10 @@ mountfs(const char *type, const char *path, const char *from, int flags)
 	iov[5].iov_len = strlen(from) + 1;
 	return (nmount(iov, 6, flags));
 }
+#endif
 
 /*
- * lo0 up with 127.0.0.1/8, as rc(8) does on every FreeBSD: tests talk to
+ * lo0 up with 127.0.0.1/8, as rc(8) does on every BSD: tests talk to
  * TCP and UDP on loopback.
  */
 static void
@@ -146,15 +216,39 @@ loopback_up(void)
 	close(s);
 }
 
+/* Like mount -uw /: the kernel mounts the root read-only. */
+static void
+root_rw(void)
+{
+#ifdef __NetBSD__
+	struct statvfs sfs;
+	struct ufs_args ua;
+
+	memset(&ua, 0, sizeof ua);	/* no fspec: an update only */
+	if (statvfs("/", &sfs) == 0 && (sfs.f_flag & ST_RDONLY) != 0 &&
+	    mount(sfs.f_fstypename, "/", MNT_UPDATE, &ua, sizeof ua) == -1)
+		printf("fdpass-guest: mount -uw /: %s\n", strerror(errno));
+#else
+	struct statfs sfs;
+
+	if (statfs("/", &sfs) == 0 && (sfs.f_flags & MNT_RDONLY) != 0 &&
+	    mountfs(sfs.f_fstypename, "/", sfs.f_mntfromname, MNT_UPDATE) == -1)
+		printf("fdpass-guest: mount -uw /: %s\n", strerror(errno));
+#endif
+}
+
 static void
 setup(void)
 {
-	struct statfs sfs;
 	int fd;
 
+#ifdef __NetBSD__
+	make_dev();
+#else
 	/* The kernel moves its devfs to /dev when the root has one. */
 	if (access("/dev/console", F_OK) != 0)
 		(void)mountfs("devfs", "/dev", "devfs", 0);
+#endif
 	if ((fd = open("/dev/console", O_RDWR)) == -1)
 		poweroff();
 	dup2(fd, 0);
@@ -164,12 +258,13 @@ setup(void)
 		close(fd);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setsid();
-	/* Like mount -uw /: the root comes up read-only. */
-	if (statfs("/", &sfs) == 0 && (sfs.f_flags & MNT_RDONLY) != 0 &&
-	    mountfs(sfs.f_fstypename, "/", sfs.f_mntfromname, MNT_UPDATE) == -1)
-		printf("fdpass-guest: mount -uw /: %s\n", strerror(errno));
+	root_rw();
 	mkdir("/tmp", 01777);
+#ifdef __NetBSD__
+	if (mount_tmpfs("/tmp", 01777) == -1)
+#else
 	if (mountfs("tmpfs", "/tmp", "tmpfs", 0) == -1)
+#endif
 		printf("fdpass-guest: tmpfs on /tmp: %s (using the root)\n",
 		    strerror(errno));
 	chmod("/tmp", 01777);
@@ -193,23 +288,23 @@ field(char **p)
 	return (s);
 }
 
-/* Undoes the run list's escapes in place. */
+/* The two characters \n become a newline, in place. */
 static char *
-unescape(char *s)
+unescape(char *v)
 {
 	char *r, *w;
 
-	if (s == NULL)
+	if (v == NULL)
 		return (NULL);
-	for (r = w = s; *r != '\0'; r++, w++) {
-		if (*r == '\\' && r[1] != '\0') {
+	for (r = w = v; *r != '\0'; r++) {
+		if (r[0] == '\\' && r[1] == 'n') {
+			*w++ = '\n';
 			r++;
-			*w = *r == 'n' ? '\n' : *r == 't' ? '\t' : *r;
 		} else
-			*w = *r;
+			*w++ = *r;
 	}
 	*w = '\0';
-	return (s);
+	return (v);
 }
 
 static int
@@ -243,14 +338,23 @@ load(struct test **out)
 			t->timeout = atoi(field(&p));
 			t->will_fail = atoi(field(&p));
 			t->cwd = p;
-			t->check_exit = -1;
 			continue;
 		}
 		if (t == NULL)
 			continue;
-		p = unescape(p);
+		if (tag[0] != 'N' && tag[0] != 'W')
+			unescape(p);
 		if (tag[0] == 'A' && p != NULL && t->argc < MAXARGS)
 			t->argv[t->argc++] = p;
+		else if (tag[0] == 'X' && p != NULL) {
+			t->cli = 1;
+			t->exit_status = atoi(p);
+		} else if (tag[0] == 'W' && p != NULL)
+			t->stdout_to = p;
+		else if (tag[0] == 'O' && p != NULL && t->nout < MAXRE)
+			t->out_re[t->nout++] = p;
+		else if (tag[0] == 'R' && p != NULL && t->nerr < MAXRE)
+			t->err_re[t->nerr++] = p;
 		else if (tag[0] == 'N' && p != NULL && t->envc < MAXARGS)
 			t->env[t->envc++] = p;
 		else if (tag[0] == 'P' && p != NULL && t->npass < MAXRE)
@@ -261,14 +365,6 @@ load(struct test **out)
 			t->skip[t->nskip++] = p;
 		else if (tag[0] == 'V')
 			t->show = 1;
-		else if (tag[0] == 'X' && p != NULL)
-			t->check_exit = atoi(p);
-		else if (tag[0] == 'O' && p != NULL && t->nout < MAXRE)
-			t->out_re[t->nout++] = p;
-		else if (tag[0] == 'R' && p != NULL && t->nerr < MAXRE)
-			t->err_re[t->nerr++] = p;
-		else if (tag[0] == 'U' && p != NULL)
-			t->stdout_to = p;
 	}
 	fclose(f);
 	*out = tests;
@@ -315,7 +411,7 @@ slurp(const char *path, size_t *lenp)
 }
 
 static int
-matches(char *const *res, int nres, const char *text)
+matches(char **res, int nres, const char *text)
 {
 	regex_t re;
 	int i, hit;
@@ -331,43 +427,14 @@ matches(char *const *res, int nres, const char *text)
 	return (0);
 }
 
-/* Every expression matches, as tools/cli_check.cmake requires. */
+/* All of them match (matches(): any of them). */
 static int
-matches_all(char *const *res, int nres, const char *text)
+all_match(char **res, int nres, const char *text)
 {
-	int i;
-
-	for (i = 0; i < nres; i++)
+	for (int i = 0; i < nres; i++)
 		if (!matches(&res[i], 1, text))
 			return (0);
 	return (1);
-}
-
-/*
- * A cli_check test: the exit status and both streams, as the script
- * checks them.  Returns 1 on failure, with the reason in why.
- */
-static int
-check_failed(const struct test *t, int rc, const char *err_path,
-    const char *stdout_text, const char **why)
-{
-	size_t len;
-	char *err_text = slurp(err_path, &len);
-	int failed = 1;
-
-	if (rc != t->check_exit)
-		*why = ", unexpected exit status";
-	else if (!matches_all(t->out_re, t->nout, stdout_text))
-		*why = ", stdout does not match";
-	else if (!matches_all(t->err_re, t->nerr, err_text))
-		*why = ", stderr does not match";
-	else
-		failed = 0;
-	if (failed || t->show)
-		printf("----- stderr of %s:\n%s\n----- end of stderr\n",
-		    t->name, err_text);
-	free(err_text);
-	return (failed);
 }
 
 /* Runs one test; returns 0 passed, 1 failed, 2 skipped.  *what: the word. */
@@ -375,36 +442,37 @@ static int
 run(struct test *t, int k, double *secs, char *what, size_t whatlen)
 {
 	struct sigaction sa;
-	char out[PATH_MAX], err[PATH_MAX], *text;
-	size_t len;
+	char out[PATH_MAX], err[PATH_MAX], *text, *etext = NULL;
+	size_t len, elen = 0;
 	int status, fd, failed;
 	double start;
 	pid_t pid;
 
 	snprintf(out, sizeof(out), "%s/%d.out", OUTDIR, k);
 	snprintf(err, sizeof(err), "%s/%d.err", OUTDIR, k);
-	if (t->stdout_to != NULL && access(t->stdout_to, F_OK) != 0) {
+	if (t->cli && t->stdout_to != NULL && access(t->stdout_to, F_OK) != 0) {
+		/* As cli_check.cmake: "SKIPPED: ..." on stdout. */
 		snprintf(what, whatlen, "***Skipped");
-		return (2);	/* as cli_check.cmake: no such device here */
+		printf("----- output of %s:\nSKIPPED: %s does not exist on this "
+		    "system\n----- end of %s\n", t->name, t->stdout_to, t->name);
+		*secs = 0;
+		return (2);
 	}
 	start = now();
 	if ((pid = fork()) == -1)
 		die("fork");
 	if (pid == 0) {
 		setpgid(0, 0);
-		if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644)) != -1) {
+		if ((fd = open(t->cli && t->stdout_to != NULL ? t->stdout_to :
+		    out, O_WRONLY | O_CREAT | O_TRUNC, 0644)) != -1) {
 			dup2(fd, 1);
 			dup2(fd, 2);
 			close(fd);
 		}
-		if (t->check_exit >= 0 && (fd = open(err,
-		    O_WRONLY | O_CREAT | O_TRUNC, 0644)) != -1) {
+		/* cli_check.cmake's streams apart. */
+		if (t->cli && (fd = open(err, O_WRONLY | O_CREAT | O_TRUNC,
+		    0644)) != -1) {
 			dup2(fd, 2);
-			close(fd);
-		}
-		if (t->stdout_to != NULL &&
-		    (fd = open(t->stdout_to, O_WRONLY)) != -1) {
-			dup2(fd, 1);
 			close(fd);
 		}
 		if ((fd = open("/dev/null", O_RDONLY)) != -1) {
@@ -440,6 +508,8 @@ run(struct test *t, int k, double *secs, char *what, size_t whatlen)
 	*secs = now() - start;
 
 	text = slurp(out, &len);
+	if (t->cli)
+		etext = slurp(err, &elen);
 	if (timed_out) {
 		snprintf(what, whatlen, "***Timeout");
 		failed = 1;
@@ -450,15 +520,26 @@ run(struct test *t, int k, double *secs, char *what, size_t whatlen)
 	} else if (t->nskip > 0 && matches(t->skip, t->nskip, text)) {
 		snprintf(what, whatlen, "***Skipped");
 		free(text);
+		free(etext);
 		return (2);
 	} else {
 		int rc = WEXITSTATUS(status);
 		const char *why = "";
 
-		/* As ctest: a required expression decides over the exit code. */
-		if (t->check_exit >= 0)
-			failed = check_failed(t, rc, err, text, &why);
-		else if (t->npass > 0) {
+		if (t->cli) {
+			/* cli_check.cmake: the status and every expression. */
+			failed = 0;
+			if (rc != t->exit_status) {
+				failed = 1;
+				why = ", expected another exit status";
+			} else if (!all_match(t->out_re, t->nout, text) ||
+			    !all_match(t->err_re, t->nerr, etext)) {
+				failed = 1;
+				why = ", an output expression did not match";
+			}
+		} else if (t->npass > 0) {
+			/* As ctest: a required expression decides over the
+			 * exit code. */
 			failed = !matches(t->pass, t->npass, text);
 			if (failed)
 				why = ", required regular expression not found";
@@ -476,6 +557,20 @@ run(struct test *t, int k, double *secs, char *what, size_t whatlen)
 			snprintf(what, whatlen, "***Failed (exit %d%s)", rc, why);
 		else
 			snprintf(what, whatlen, "Passed");
+		if (t->cli && (failed || t->show)) {
+			/* As cli_check.cmake prints it. */
+			printf("----- output of %s:\n$", t->name);
+			for (int i = 0; i < t->argc; i++)
+				printf(" %s", t->argv[i]);
+			printf("%s%s\n--- exit status: %d\n--- stdout:\n%s"
+			    "--- stderr:\n%s---\n----- end of %s\n",
+			    t->stdout_to != NULL ? " > " : "",
+			    t->stdout_to != NULL ? t->stdout_to : "", rc, text,
+			    etext, t->name);
+			free(text);
+			free(etext);
+			return (failed);
+		}
 	}
 	if (failed || t->show) {
 		if (len > SHOWMAX)
@@ -483,8 +578,12 @@ run(struct test *t, int k, double *secs, char *what, size_t whatlen)
 		printf("----- output of %s:\n%s%s----- end of %s\n", t->name,
 		    text, len > 0 && text[strlen(text) - 1] != '\n' ? "\n" : "",
 		    t->name);
+		if (etext != NULL && etext[0] != '\0')
+			printf("----- stderr of %s:\n%s\n----- end of %s\n",
+			    t->name, etext, t->name);
 	}
 	free(text);
+	free(etext);
 	return (failed);
 }
 

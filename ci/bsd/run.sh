@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# usage: ci/bsd/run.sh sim-bsd | freebsd-qemu
+# usage: ci/bsd/run.sh sim-bsd | freebsd-qemu | netbsd-qemu
 # The bsd backend against the simulated FreeBSD, OpenBSD, NetBSD and
-# DragonFly kernels; freebsd-qemu: the whole suite on a real FreeBSD kernel
-# under qemu, given a FreeBSD root.  The real kernels also run in
+# DragonFly kernels; freebsd-qemu, netbsd-qemu: the whole suite on a real
+# FreeBSD or NetBSD kernel under qemu, given a root of that system.  The real kernels also run in
 # .github/workflows/bsd.yml.
 set -eu
 . "$(dirname "$0")/../lib.sh"
@@ -29,6 +29,17 @@ freebsd-qemu)
 		exit "$CI_SKIP"
 	fi
 	"$(dirname "$0")/freebsd-qemu.sh" "$leg"
+	;;
+netbsd-qemu)
+	if [ -z "${FDPASS_NETBSD_ROOT:-}" ]; then
+		echo "SKIP: FDPASS_NETBSD_ROOT is not set (a NetBSD 9 root:" \
+		    "download base.tgz, comp.tgz and kern-GENERIC.tgz of 9.x" \
+		    "for amd64 (binary/sets/ of the release on the NetBSD CDN)," \
+		    "extract all three into one directory, name it in" \
+		    "FDPASS_NETBSD_ROOT)"
+		exit "$CI_SKIP"
+	fi
+	"$(dirname "$0")/netbsd-qemu.sh" "$leg"
 	;;
 *)
 	echo "ci/bsd/run.sh: unknown leg '$leg'" >&2
