@@ -24,7 +24,19 @@ socketpair_peer_is_us(void **state)
 	xsocketpair(SOCK_STREAM, sv);
 	for (i = 0; i < 2; i++) {
 		memset(&cred, 0x55, sizeof cred);
-		assert_int_equal(fdpass_peer_cred(sv[i], &cred), 0);
+		errno = 0;
+		if (fdpass_peer_cred(sv[i], &cred) == -1) {
+			/*
+			 * NetBSD records ids only for an end that connect()ed
+			 * (uipc_usrreq.c unp_connect): the other is ENOTCONN.
+			 */
+#ifdef __NetBSD__
+			assert_int_equal(errno, ENOTCONN);
+			continue;
+#else
+			fail_msg("fdpass_peer_cred: %s", strerror(errno));
+#endif
+		}
 		assert_true(cred.pid == getpid() || cred.pid == -1);
 		assert_int_equal(cred.uid, geteuid());
 		assert_int_equal(cred.gid, getegid());

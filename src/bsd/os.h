@@ -49,6 +49,7 @@
  * or not (seen on a real 14.2 kernel).
  */
 #define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 1
+#define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #elif FDPASS_OS_OPENBSD
 /*
@@ -64,6 +65,7 @@
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
 #define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 0
+#define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #elif FDPASS_OS_NETBSD
 /*
@@ -83,6 +85,12 @@
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
 #define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 0
+/*
+ * sosend (uipc_socket.c) gives up waiting only for SS_NBIO or MSG_NBIO:
+ * with MSG_DONTWAIT alone a send to a full stream blocks (seen on a real
+ * 9.1 kernel); soreceive honours either.
+ */
+#define FDPASS__OS_SEND_DONTWAIT (MSG_DONTWAIT | MSG_NBIO)
 
 #elif FDPASS_OS_DRAGONFLY
 /*
@@ -98,6 +106,7 @@
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
 #define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 0
+#define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #else
 #error "src/bsd needs one of FDPASS_OS_FREEBSD, _OPENBSD, _NETBSD, _DRAGONFLY"

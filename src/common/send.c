@@ -152,6 +152,7 @@ fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
 		memcpy(CMSG_DATA(cmsg), msg->fds, msg->nfds * sizeof(int));
 	}
 	n = fdpass__sendmsg_nosigpipe(sock, &mh,
-	    record_flags(sock) | ((flags & FDPASS_NONBLOCK) ? MSG_DONTWAIT : 0));
+	    record_flags(sock) |
+	    ((flags & FDPASS_NONBLOCK) ? FDPASS__OS_SEND_DONTWAIT : 0));
 	return full_is_eagain(sock, flags, peer_gone_is_epipe(sock, n));
 }

@@ -26,6 +26,7 @@
  */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((void)(type), 1)
 #define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 0
+#define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 0	/* no SOCK_SEQPACKET */
 #define FDPASS__OS_CONTROL_HEADROOM 128
 #define FDPASS__OS_CMSG_CARRIES_FD(level, type) ((void)(level), (void)(type), 0)

@@ -92,6 +92,11 @@ const struct sim_os sim_os = {
 	.name = "netbsd",
 	.has_seqpacket = 1,
 	/*
+	 * uipc_socket.c sosend waits unless SS_NBIO or MSG_NBIO; a send with
+	 * MSG_DONTWAIT to a full stream blocked on a real 9.1 kernel.
+	 */
+	.send_nbio_only = 1,
+	/*
 	 * uipc_usrreq.c unp_internalize: the first cmsghdr only, and it must
 	 * be SCM_RIGHTS with cmsg_len <= controllen.
 	 */

@@ -264,7 +264,13 @@ sim_internalize(int type, const struct msghdr *mh, struct sim_control *ctl,
 static int
 linux_flags_for(int sock, int flags)
 {
-	int linux_flags = flags & ~MSG_NOSIGNAL;
+	int linux_flags = flags & ~(MSG_NOSIGNAL | MSG_NBIO);
+
+	if (sim_os.send_nbio_only) {
+		linux_flags &= ~MSG_DONTWAIT;
+		if (flags & MSG_NBIO)
+			linux_flags |= MSG_DONTWAIT;
+	}
 
 	if ((flags & MSG_NOSIGNAL) && !sim_os.msg_nosignal)
 		sim_stats.ignored_flags++;

@@ -52,6 +52,7 @@ struct sim_os {
 	int creds_on_send;		/* SCM_CREDS filled in by the kernel */
 	int timestamps_on_send;		/* SCM_TIMESTAMP & co. requests */
 	int dgram_full_enobufs;		/* full datagram receiver: ENOBUFS */
+	int send_nbio_only;		/* sosend ignores MSG_DONTWAIT */
 	size_t dgram_control_max;	/* larger datagram control: EMSGSIZE */
 	/* recvmsg */
 	enum sim_truncation truncation;

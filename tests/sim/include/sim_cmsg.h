@@ -77,4 +77,13 @@ sim_cmsg_nxthdr(const struct msghdr *mh, const struct sim_cmsghdr *c)
 	return (struct sim_cmsghdr *)(void *)(uintptr_t)next;
 }
 
+/*
+ * NetBSD's MSG_NBIO, which its sosend honours where it ignores
+ * MSG_DONTWAIT; glibc has none (Linux's 0x1000 is MSG_RST, never passed
+ * on: kernel_send.c strips it).
+ */
+#ifndef MSG_NBIO
+#define MSG_NBIO 0x1000
+#endif
+
 #endif
