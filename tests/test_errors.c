@@ -570,6 +570,12 @@ eintr_is_retried_on_send(void **state)
 	char c;
 
 	(void)state;
+#ifdef __NetBSD__
+	/* FDPASS__OS_FULL_ERRNO: the kernel says EMSGSIZE and never waits. */
+	print_message("NetBSD does not wait to send descriptors to a full "
+	    "stream: skipped\n");
+	skip();
+#endif
 	xsocketpair(SOCK_STREAM, sv);
 	xpipe(p);
 	total = fill_send_buffer(sv[0]);

@@ -48,7 +48,8 @@
  * uipc_sosend_dgram never sleeps: a full peer buffer is ENOBUFS, blocking
  * or not (seen on a real 14.2 kernel).
  */
-#define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 1
+#define FDPASS__OS_FULL_ERRNO(type, nfds) \
+	((void)(nfds), (type) == SOCK_DGRAM ? ENOBUFS : 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #elif FDPASS_OS_OPENBSD
@@ -64,7 +65,7 @@
 /* unp_externalize fails; soreceive drops the record of atomic protocols. */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
-#define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 0
+#define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #elif FDPASS_OS_NETBSD
@@ -84,7 +85,14 @@
  */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
-#define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 0
+/*
+ * A stream sender's sb_hiwat shrinks as the peer's buffer fills
+ * (uipc_usrreq.c, PRU_SEND), and sosend refuses control larger than it
+ * with EMSGSIZE instead of waiting: descriptors sent to a full stream
+ * (seen on a real 9.1 kernel).
+ */
+#define FDPASS__OS_FULL_ERRNO(type, nfds) \
+	((type) == SOCK_STREAM && (nfds) > 0 ? EMSGSIZE : 0)
 /*
  * sosend (uipc_socket.c) gives up waiting only for SS_NBIO or MSG_NBIO:
  * with MSG_DONTWAIT alone a send to a full stream blocks (seen on a real
@@ -105,7 +113,7 @@
 /* soreceive has NetBSD's shape (unverified on DragonFly 6). */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
-#define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 0
+#define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #else

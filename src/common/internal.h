@@ -19,9 +19,11 @@
  *                                1 if, after recvmsg failed for want of a
  *                                free descriptor slot, the message's data is
  *                                still queued on a socket of this type
- *   FDPASS__OS_DGRAM_FULL_IS_ENOBUFS
- *                                1 if a datagram send to a full peer fails
- *                                with ENOBUFS instead of blocking
+ *   FDPASS__OS_FULL_ERRNO(type, nfds)
+ *                                the errno a send of nfds descriptors on a
+ *                                socket of this type fails with, instead of
+ *                                waiting, when the peer's buffer is full;
+ *                                0 where the kernel waits
  *   FDPASS__OS_SEQPACKET_NEEDS_EOR
  *                                1 if SOCK_SEQPACKET keeps message
  *                                boundaries only with MSG_EOR

@@ -88,21 +88,25 @@ record_flags(int sock)
 }
 
 /*
- * A kernel that never blocks a datagram send says ENOBUFS when the peer's
- * buffer is full (FDPASS__OS_DGRAM_FULL_IS_ENOBUFS); a caller that asked
- * not to block reads that as EAGAIN, like everywhere else.
+ * Some kernels answer a full peer buffer with an errno of their own
+ * instead of waiting (FDPASS__OS_FULL_ERRNO): a caller that asked not to
+ * block reads that as EAGAIN, like everywhere else; a blocking caller
+ * gets the kernel's errno, documented per OS.
  */
 static ssize_t
-full_is_eagain(int sock, int flags, ssize_t n)
+full_is_eagain(int sock, const struct fdpass_msg *msg, int flags, ssize_t n)
 {
-	int fl;
+	int err = errno, fl;
 
-	if (!FDPASS__OS_DGRAM_FULL_IS_ENOBUFS || n != -1 || errno != ENOBUFS)
+	if (n != -1 || (err != ENOBUFS && err != EMSGSIZE) ||
+	    err != FDPASS__OS_FULL_ERRNO(fdpass__socket_type(sock), msg->nfds)) {
+		errno = err;
 		return n;
+	}
 	if (!(flags & FDPASS_NONBLOCK)) {
 		fl = FDPASS__SYSCALL(fcntl)(sock, F_GETFL, 0);
 		if (fl == -1 || !(fl & O_NONBLOCK)) {
-			errno = ENOBUFS;
+			errno = err;
 			return -1;
 		}
 	}
@@ -154,5 +158,5 @@ fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
 	n = fdpass__sendmsg_nosigpipe(sock, &mh,
 	    record_flags(sock) |
 	    ((flags & FDPASS_NONBLOCK) ? FDPASS__OS_SEND_DONTWAIT : 0));
-	return full_is_eagain(sock, flags, peer_gone_is_epipe(sock, n));
+	return full_is_eagain(sock, msg, flags, peer_gone_is_epipe(sock, n));
 }

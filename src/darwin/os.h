@@ -25,7 +25,7 @@
  * for every socket type, datagrams included (bsd/kern/uipc_socket.c).
  */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((void)(type), 1)
-#define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 0
+#define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 0	/* no SOCK_SEQPACKET */
 #define FDPASS__OS_CONTROL_HEADROOM 128

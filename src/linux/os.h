@@ -27,7 +27,7 @@
 #define FDPASS__OS_PEER_CRED "SO_PEERCRED"
 /* recvmsg never fails for want of a slot: scm_detach_fds sets MSG_CTRUNC. */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((void)(type), 0)
-#define FDPASS__OS_DGRAM_FULL_IS_ENOBUFS 0
+#define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 #define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
 
