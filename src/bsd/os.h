@@ -88,11 +88,12 @@
 /*
  * A stream sender's sb_hiwat shrinks as the peer's buffer fills
  * (uipc_usrreq.c, PRU_SEND), and sosend refuses control larger than it
- * with EMSGSIZE instead of waiting: descriptors sent to a full stream
- * (seen on a real 9.1 kernel).
+ * with EMSGSIZE instead of waiting: descriptors sent to a full stream.
+ * A full datagram receiver is ENOBUFS at once.  Both seen on a real 9.1
+ * kernel.
  */
-#define FDPASS__OS_FULL_ERRNO(type, nfds) \
-	((type) == SOCK_STREAM && (nfds) > 0 ? EMSGSIZE : 0)
+#define FDPASS__OS_FULL_ERRNO(type, nfds) ((type) == SOCK_DGRAM ? ENOBUFS : \
+	(type) == SOCK_STREAM && (nfds) > 0 ? EMSGSIZE : 0)
 /*
  * sosend (uipc_socket.c) gives up waiting only for SS_NBIO or MSG_NBIO:
  * with MSG_DONTWAIT alone a send to a full stream blocks (seen on a real

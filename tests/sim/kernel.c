@@ -112,8 +112,16 @@ const struct sim_os sim_os = {
 	/* uipc_syscalls.c copyout_msg_control, free_rights. */
 	.truncation = SIM_TRUNC_CLOSE_WHOLE,
 	.null_control = SIM_NOCTL_DISCARD,
-	.zero_controllen = SIM_NOCTL_CTRUNC,	/* unverified */
+	.zero_controllen = SIM_NOCTL_DISCARD,	/* real 9.1 (probe) */
 	.no_slot_errno = EMSGSIZE,	/* unp_externalize */
+	/* A full datagram receiver: ENOBUFS at once; real 9.1 (probe). */
+	.dgram_full_enobufs = 1,
+	/*
+	 * LOCAL_PEEREID (uipc_usrreq.c): EINVAL where no ids were recorded:
+	 * a datagram socketpair, a listening socket; real 9.1 (probe).
+	 */
+	.peercred_stream_only = 1,
+	.listen_peercred_errno = EINVAL,
 	/* uipc_socket.c soreceive (rev 1.301): records dropped only atomic. */
 	.keeps_after_no_slot = SIM_KEEPS_STREAM,
 	.cmsg_cloexec = 1,		/* real 9.1, on all three types */

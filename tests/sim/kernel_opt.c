@@ -98,7 +98,8 @@ static int
 peer_cred_error(int sock)
 {
 	if (is_listening(sock))
-		return ENOTCONN;
+		return sim_os.listen_peercred_errno != 0 ?
+		    sim_os.listen_peercred_errno : ENOTCONN;
 	if (sim_os.peercred_stream_only && sim_socket_type(sock) != SOCK_STREAM)
 		return EINVAL;
 	return 0;

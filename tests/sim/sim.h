@@ -53,6 +53,7 @@ struct sim_os {
 	int timestamps_on_send;		/* SCM_TIMESTAMP & co. requests */
 	int dgram_full_enobufs;		/* full datagram receiver: ENOBUFS */
 	int send_nbio_only;		/* sosend ignores MSG_DONTWAIT */
+	int listen_peercred_errno;	/* 0: ENOTCONN */
 	size_t dgram_control_max;	/* larger datagram control: EMSGSIZE */
 	/* recvmsg */
 	enum sim_truncation truncation;
