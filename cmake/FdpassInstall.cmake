@@ -2,6 +2,7 @@
 include(CMakePackageConfigHelpers)
 
 install(FILES include/fdpass.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(TARGETS ${FDPASS_LIBRARY_TARGETS} EXPORT fdpass-targets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -13,8 +14,15 @@ install(EXPORT fdpass-targets NAMESPACE fdpass::
 configure_package_config_file(cmake/fdpass-config.cmake.in
   ${PROJECT_BINARY_DIR}/fdpass-config.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fdpass)
+# While the major version is 0, a minor release may break the ABI: 0.2
+# must not satisfy find_package(fdpass 0.1).
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(FDPASS_VERSION_COMPATIBILITY SameMinorVersion)
+else()
+  set(FDPASS_VERSION_COMPATIBILITY SameMajorVersion)
+endif()
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/fdpass-config-version.cmake
-  COMPATIBILITY SameMajorVersion)
+  COMPATIBILITY ${FDPASS_VERSION_COMPATIBILITY})
 install(FILES ${PROJECT_BINARY_DIR}/fdpass-config.cmake
   ${PROJECT_BINARY_DIR}/fdpass-config-version.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fdpass)

@@ -15,7 +15,8 @@ function(run)
 endfunction()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
-foreach(f include/fdpass.h share/man/man3/fdpass_recvmsg.3 share/man/man3/fdpass_send_with_fd.3)
+foreach(f include/fdpass.h share/man/man3/fdpass_recvmsg.3 share/man/man3/fdpass_send_with_fd.3
+    share/doc/fdpass/LICENSE)
   if(NOT EXISTS ${prefix}/${f})
     message(FATAL_ERROR "not installed: ${f}")
   endif()
