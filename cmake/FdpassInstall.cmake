@@ -27,12 +27,20 @@ install(FILES ${PROJECT_BINARY_DIR}/fdpass-config.cmake
   ${PROJECT_BINARY_DIR}/fdpass-config-version.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fdpass)
 
-# A relocatable fdpass.pc: paths relative to the .pc file itself, so an
-# install with --prefix or DESTDIR elsewhere still describes itself.
+# fdpass.pc names the install prefix, with libdir and includedir below
+# ${prefix} so that pkg-config recognises system directories (-I/usr/include
+# is dropped) and --define-prefix can still move it.  Opt-in: a relocatable
+# fdpass.pc whose prefix is found from the .pc file's own place.
+option(FDPASS_PKGCONFIG_RELOCATABLE
+  "fdpass.pc finds its prefix from its own location (\${pcfiledir})" OFF)
 if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}" OR IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
   set(FDPASS_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
   set(FDPASS_PC_LIBDIR "${CMAKE_INSTALL_FULL_LIBDIR}")
   set(FDPASS_PC_INCLUDEDIR "${CMAKE_INSTALL_FULL_INCLUDEDIR}")
+elseif(NOT FDPASS_PKGCONFIG_RELOCATABLE)
+  set(FDPASS_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+  set(FDPASS_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
+  set(FDPASS_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 else()
   file(RELATIVE_PATH up "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
   string(REGEX REPLACE "/$" "" up "${up}")

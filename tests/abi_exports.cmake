@@ -5,12 +5,15 @@
 # NM_FLAGS: how to list the exported symbols (ELF: the dynamic table).
 if(NOT DEFINED NM_FLAGS)
   set(NM_FLAGS -D --defined-only)
-  if(VERSION_NODE)
-    list(APPEND NM_FLAGS --with-symbol-versions)
-  endif()
 endif()
-execute_process(COMMAND ${NM} ${NM_FLAGS} ${LIBRARY}
-  OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+# GNU nm before 2.35 shows versions only when asked; llvm-nm and newer
+# GNU nm show them anyway, and llvm-nm refuses the option.
+execute_process(COMMAND ${NM} ${NM_FLAGS} --with-symbol-versions ${LIBRARY}
+  OUTPUT_VARIABLE out RESULT_VARIABLE rc ERROR_QUIET)
+if(NOT rc EQUAL 0)
+  execute_process(COMMAND ${NM} ${NM_FLAGS} ${LIBRARY}
+    OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+endif()
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "nm failed on ${LIBRARY}")
 endif()

@@ -32,7 +32,9 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${consumer}
   -G "${GENERATOR}" -DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}
   -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${C_COMPILER}
   "-DCMAKE_C_FLAGS=${C_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}"
-  -DCMAKE_BUILD_RPATH=${pcdir}/..)
+  -DCMAKE_BUILD_RPATH=${pcdir}/..
+  # fdpass.pc names the configured prefix, not this scratch one.
+  -DPKG_CONFIG_ARGN=--define-prefix)
 run(${CMAKE_COMMAND} --build ${consumer})
 run(${consumer}/consumer_cmake)
 run(${consumer}/consumer_pkgconfig)
