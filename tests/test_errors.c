@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -351,6 +352,30 @@ iov_without_buffer_is_einval(void **state)
 }
 
 /*
+ * More iovecs than an int counts is EMSGSIZE before a single entry is
+ * read: the array holds one, the count says 2^31.
+ */
+static void
+iovcnt_past_int_max_is_emsgsize(void **state)
+{
+	int sv[2];
+	char c;
+	struct iovec one = { .iov_base = &c, .iov_len = 1 };
+	struct fdpass_msg msg = { .iov = &one, .iovcnt = (size_t)INT_MAX + 1 };
+
+	(void)state;
+	xsocketpair(SOCK_STREAM, sv);
+	errno = 0;
+	assert_int_equal(fdpass_sendmsg(sv[0], &msg, 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	errno = 0;
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_nothing_queued(sv[1]);
+	xclose_all(sv, 2);
+}
+
+/*
  * A peer that closes with our data unread makes Linux answer ECONNRESET
  * once (unix_release_sock): a send says EPIPE, as for any gone peer, and
  * a receive reads the rest and then end-of-file, on stream and seqpacket.
@@ -609,6 +634,7 @@ main(void)
 		fd_test(peer_closed_stream_reads_zero),
 		fd_test(fds_off_unix_are_eopnotsupp),
 		fd_test(iov_without_buffer_is_einval),
+		fd_test(iovcnt_past_int_max_is_emsgsize),
 		fd_test(reset_by_peer_stream),
 		fd_test(reset_by_peer_seqpacket),
 		fd_test(nonblock_recv_is_eagain),

@@ -38,13 +38,12 @@ fdpass__check_msg(const struct fdpass_msg *msg, int flags, int *has_data)
 		errno = EINVAL;
 		return -1;
 	}
-	if (check_iov(msg->iov, msg->iovcnt, has_data) == -1)
-		return -1;
+	/* Before the entries are read: a count past INT_MAX is no array. */
 	if (msg->iovcnt > INT_MAX) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	return 0;
+	return check_iov(msg->iov, msg->iovcnt, has_data);
 }
 
 int
