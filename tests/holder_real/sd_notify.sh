@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Real test 2 of issue 11: a client nobody here wrote, libsystemd.
+#
+# usage: sd_notify.sh FDPASS SD_STORE SD_LISTEN
+#
+# Starts `fdpass hold --notify`, then sd_store (sd_store.c) with
+# NOTIFY_SOCKET naming the holder's notify socket: it stores two
+# descriptors with sd_pid_notify_with_fds() and runs sd_listen
+# (sd_listen.c) under `fdpass exec`, which gets them with
+# sd_listen_fds_with_names().  Passes when both say so and the holder then
+# has exactly two descriptors more than it started with (what it stores;
+# the barrier's descriptor and every connection closed).
+set -u
+. "$(dirname "$0")/lib.sh"
+
+fdpass=$1 sd_store=$2 sd_listen=$3
+[ -r /proc/self/fdinfo/0 ] || skip "no /proc (the holder's descriptors are counted there)"
+
+setup_tmp
+start_holder "$fdpass" --notify "$tmp/notify.sock" "$tmp/hold.sock"
+before=$(fd_count "$holder_pid")
+NOTIFY_SOCKET=$tmp/notify.sock "$sd_store" "$fdpass" "$tmp/hold.sock" "$sd_listen" "$tmp" ||
+	fail "sd_store failed"
+after=$(fd_count "$holder_pid")
+stop_holder
+echo "holder (pid $holder_pid) descriptors: $before at start, $after holding 'pipe' and 'file'"
+[ "$after" -eq $((before + 2)) ] ||
+	fail "the holder has $after descriptors, not $before + 2"
+echo PASS
