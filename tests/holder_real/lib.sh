@@ -71,10 +71,13 @@ dead() { ! kill -0 "$1" 2>/dev/null; }
 
 # The single child of process $1, if it has exactly one.
 child_of() {
-	for s in /proc/[0-9]*/stat; do
-		# field 4 is the parent; the name (field 2) may hold spaces
-		sed -n 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' "$s" 2>/dev/null
-	done | awk -v p="$1" '$2 == p { print $1; n++ } END { exit n != 1 }'
+	found="" n=0
+	for d in /proc/[0-9]*; do
+		[ "$(sed -n 's/^PPid:[[:space:]]*//p' "$d/status" 2>/dev/null)" = "$1" ] ||
+			continue
+		found=${d#/proc/} n=$((n + 1))
+	done
+	[ "$n" -eq 1 ] && echo "$found"
 }
 
 # fd_count PID : how many descriptors PID has open.

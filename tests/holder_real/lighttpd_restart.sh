@@ -185,13 +185,13 @@ if [ "$mode" != cold ]; then
 fi
 secs=$(( $(date +%s) - start ))
 
-complete=$(awk '/^Complete requests:/ { print $3 }' "$tmp/ab.log")
-failed=$(awk '/^Failed requests:/ { print $3 }' "$tmp/ab.log")
+complete=$(sed -n 's/^Complete requests: *//p' "$tmp/ab.log")
+failed=$(sed -n 's/^Failed requests: *//p' "$tmp/ab.log")
 why=$(grep -A1 '^Failed requests:' "$tmp/ab.log" | sed -n '2s/^ *\((Connect.*\)/\1/p')
-non2xx=$(awk '/^Non-2xx responses:/ { print $3 }' "$tmp/ab.log")
+non2xx=$(sed -n 's/^Non-2xx responses: *//p' "$tmp/ab.log")
 non2xx=${non2xx:-0}
 server_total=$(cat "$tmp"/access.* | wc -l | tr -d ' ')
-server_non200=$(cat "$tmp"/access.* | awk '$1 != 200' | wc -l | tr -d ' ')
+server_non200=$(cat "$tmp"/access.* | grep -vc '^200 ')
 per_instance=$(i=0; while [ "$i" -le "$restarts" ]; do
 	printf ' %s' "$(wc -l <"$tmp/access.$i" | tr -d ' ')"; i=$((i + 1)); done)
 

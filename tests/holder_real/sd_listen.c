@@ -2,7 +2,7 @@
 /*
  * Real test 2 of issue 11, the service side: a program using
  * sd_listen_fds_with_names() as any socket-activated service would, run by
- * `fdpass exec HOLDER_SOCKET NAME... -- sd_listen TOKEN DEV INO`
+ * `fdpass exec HOLDER_SOCKET NAME... -- sd_listen TOKEN DEV INO NOTIFY [ready]`
  * (from sd_store.c).
  *
  * Before libsystemd looks, it checks what fdpass exec set up: LISTEN_PID is
@@ -13,7 +13,10 @@
  * variables.  The descriptors are found by name: "pipe" is a FIFO opened
  * for writing, "file" the regular file DEV:INO.  It reads 4 bytes from the
  * file, writes "ok" after them, and writes "TOKEN:<the 4 bytes>\n" into the
- * pipe, for sd_store to check.
+ * pipe, for sd_store to check.  NOTIFY_SOCKET must be NOTIFY, the holder's
+ * notify socket (sd_store runs fdpass exec without it).  With "ready", it
+ * then tells the holder READY=1 with sd_notify(), for fdpass exec
+ * --wait-ready.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -49,8 +52,8 @@ main(int argc, char **argv)
 	int n, i, fd, pipe_fd = -1, file_fd = -1;
 	struct stat st;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: sd_listen TOKEN DEV INO\n");
+	if (argc != 5 && !(argc == 6 && strcmp(argv[5], "ready") == 0)) {
+		fprintf(stderr, "usage: sd_listen TOKEN DEV INO NOTIFY [ready]\n");
 		return 2;
 	}
 
@@ -61,6 +64,8 @@ main(int argc, char **argv)
 	e = getenv("LISTEN_FDS");
 	check(e && strcmp(e, "2") == 0, "LISTEN_FDS is 2");
 	check(getenv("LISTEN_FDNAMES") != NULL, "LISTEN_FDNAMES is set");
+	e = getenv("NOTIFY_SOCKET");
+	check(e && strcmp(e, argv[4]) == 0, "NOTIFY_SOCKET is the holder's");
 	check(fcntl(3, F_GETFD) == 0, "fd 3 is open without FD_CLOEXEC");
 	check(fcntl(4, F_GETFD) == 0, "fd 4 is open without FD_CLOEXEC");
 	for (fd = 5; fd < 1024; fd++)
@@ -110,6 +115,11 @@ main(int argc, char **argv)
 	    "write the token into 'pipe'");
 	printf("sd_listen: read '%s' from 'file', wrote 'ok' after it, sent %s:%s "
 	    "through 'pipe'\n", buf, argv[1], buf);
+
+	if (argc == 6 && !failed) {
+		check(sd_notify(0, "READY=1") > 0, "sd_notify(READY=1)");
+		printf("sd_listen: sent READY=1 with sd_notify()\n");
+	}
 
 	for (i = 0; i < n; i++)
 		free(names[i]);

@@ -13,11 +13,14 @@
  * read both messages (it closes the barrier's descriptor).  It keeps the
  * pipe's read end and its own copy of the file's descriptor.
  *
- * Then, twice, with the names in either order, it runs
- *   FDPASS exec HOLDER_SOCKET NAME NAME -- CONSUMER TOKEN DEV INO
- * (sd_listen.c), which finds the descriptors by their names, reads 4 bytes
- * from the file, writes "ok" after them, and writes "TOKEN:<the 4 bytes>"
- * into the pipe.  The identities are checked here: the token arrives at
+ * Then, three times, it runs
+ *   FDPASS exec HOLDER_SOCKET NAME NAME -- CONSUMER TOKEN DEV INO NOTIFY
+ * (sd_listen.c) without NOTIFY_SOCKET in its environment: with the names
+ * in either order, and with --wait-ready (the consumer then says READY=1
+ * with sd_notify() and fdpass exec returns once the holder saw it).  The
+ * consumer finds the descriptors by their names, checks that NOTIFY_SOCKET
+ * came back from fdpass exec, reads 4 bytes from the file, writes "ok"
+ * after them, and writes "TOKEN:<the 4 bytes>" into the pipe.  The identities are checked here: the token arrives at
  * the pipe's original read end, and the file offset this process sees
  * moved by 6 (one open file description, shared), with "ok" in the file
  * where it should be.
@@ -80,9 +83,10 @@ read_all(int fd, char *buf, size_t n)
 }
 
 static void
-run_consumer(char **argv, const char *first, const char *second,
+run_consumer(char **argv, const char *first, const char *second, int wait_ready,
     const char *token, const struct stat *st, int pipe_rd, int file)
 {
+	const char *notify = getenv("NOTIFY_SOCKET");
 	char dev[32], ino[32], expect[64], got[64], ok[3] = "";
 	off_t before, after;
 	int status;
@@ -97,16 +101,23 @@ run_consumer(char **argv, const char *first, const char *second,
 	if ((pid = fork()) == -1)
 		die("fork", errno);
 	if (pid == 0) {
-		execl(argv[1], argv[1], "exec", argv[2], first, second, "--",
-		    argv[3], token, dev, ino, (char *)NULL);
+		/* fdpass exec must set it from what the holder says. */
+		unsetenv("NOTIFY_SOCKET");
+		if (wait_ready)
+			execl(argv[1], argv[1], "exec", argv[2], first, second,
+			    "--wait-ready", "--", argv[3], token, dev, ino, notify,
+			    "ready", (char *)NULL);
+		else
+			execl(argv[1], argv[1], "exec", argv[2], first, second, "--",
+			    argv[3], token, dev, ino, notify, (char *)NULL);
 		fprintf(stderr, "sd_store: exec %s: %s\n", argv[1], strerror(errno));
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) == -1)
 		die("waitpid", errno);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "sd_store: fdpass exec %s %s -- sd_listen: status %d\n",
-		    first, second, status);
+		fprintf(stderr, "sd_store: fdpass exec %s %s%s -- sd_listen: status %d\n",
+		    first, second, wait_ready ? " --wait-ready" : "", status);
 		exit(1);
 	}
 
@@ -124,9 +135,10 @@ run_consumer(char **argv, const char *first, const char *second,
 		    (intmax_t)after, ok, (intmax_t)before + 4);
 		exit(1);
 	}
-	printf("sd_store: exec %s %s: token back through the pipe's read end; "
+	printf("sd_store: exec %s %s%s: token back through the pipe's read end; "
 	    "file offset %jd -> %jd here too, 'ok' written at %jd\n",
-	    first, second, (intmax_t)before, (intmax_t)after, (intmax_t)before + 4);
+	    first, second, wait_ready ? " --wait-ready" : "",
+	    (intmax_t)before, (intmax_t)after, (intmax_t)before + 4);
 }
 
 int
@@ -171,8 +183,9 @@ main(int argc, char **argv)
 	    "as 'file' through %s\n", path, (uintmax_t)st.st_ino, notify);
 
 	snprintf(token, sizeof token, "token-%ld-%ld", (long)getpid(), (long)time(NULL));
-	run_consumer(argv, "pipe", "file", token, &st, p[0], file);
-	run_consumer(argv, "file", "pipe", token, &st, p[0], file);
+	run_consumer(argv, "pipe", "file", 0, token, &st, p[0], file);
+	run_consumer(argv, "file", "pipe", 0, token, &st, p[0], file);
+	run_consumer(argv, "pipe", "file", 1, token, &st, p[0], file);
 
 	close(p[0]);
 	close(file);
