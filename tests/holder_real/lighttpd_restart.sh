@@ -30,7 +30,10 @@
 #   kill9   the old lighttpd is killed (SIGKILL) as soon as the new one
 #           has started, requests in progress die with it;
 #   cold    no holder: each lighttpd binds the port itself, the old one
-#           stops before the new one starts (connections are refused).
+#           stops before the new one starts (connections are refused);
+#   drop    the holder drops the socket halfway (fdpass delete), so the
+#           next fdpass exec has nothing to hand over;
+#   extra   a descriptor more is stored halfway: the holder's count differs.
 # Skips (77) when lighttpd or ab is missing, or without /proc.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -153,6 +156,12 @@ wait_for 30 "lighttpd 0 to serve requests" served 0
 
 i=1
 while [ "$i" -le "$restarts" ]; do
+	if [ "$i" -eq $((restarts / 2 + 1)) ]; then
+		case $mode in
+		drop)	"$fdpass" delete "$tmp/hold.sock" web ;;
+		extra)	"$fdpass" store "$tmp/hold.sock" extra --fd 0 ;;
+		esac
+	fi
 	if [ "$mode" = cold ]; then
 		stop "$old" $((i - 1))
 		instance "$i"
