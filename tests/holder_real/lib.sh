@@ -66,8 +66,12 @@ wait_for() {
 	done
 }
 
-alive() { kill -0 "$1" 2>/dev/null; }
-dead() { ! kill -0 "$1" 2>/dev/null; }
+# A process that exited and is not yet waited for (a zombie) is dead.
+dead() {
+	state=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ]
+}
+alive() { ! dead "$1"; }
 
 # The single child of process $1, if it has exactly one.
 child_of() {
