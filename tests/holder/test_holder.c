@@ -1036,6 +1036,74 @@ test_exec_wait_ready(void **state)
 	xclose_all(p, 2);
 }
 
+/* ---- the client commands ---- */
+
+/*
+ * Runs `fdpass ARGS...` with stdin from /dev/null; its stdout, up to
+ * size - 1 bytes, in out.  Returns the exit status.
+ */
+static int
+run_cli(char *const argv[], char *out, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+	int p[2], status;
+
+	xpipe(p);
+	assert_int_not_equal(pid = fork(), -1);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		dup2(devnull, 0);
+		dup2(p[1], 1);
+		close_from_3();
+		execv(FDPASS_TEST_CLI, argv);
+		_exit(126);
+	}
+	xclose(p[1]);
+	while (got < size - 1 && (n = read(p[0], out + got,
+	    size - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	xclose(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static void
+test_cli_store_list_delete(void **state)
+{
+	char out[1024], want[512], upath[160], uspec[170];
+	char *tcp[] = { (char *)"fdpass", (char *)"store", holder.ctl,
+	    (char *)"web", (char *)"--listen", (char *)"tcp:127.0.0.1:0", NULL };
+	char *unx[] = { (char *)"fdpass", (char *)"store", holder.ctl,
+	    (char *)"local", (char *)"--listen", uspec, NULL };
+	char *fd0[] = { (char *)"fdpass", (char *)"store", holder.ctl,
+	    (char *)"stdin", (char *)"--fd", (char *)"0", NULL };
+	char *list[] = { (char *)"fdpass", (char *)"list", holder.ctl, NULL };
+	char *del[] = { (char *)"fdpass", (char *)"delete", holder.ctl,
+	    (char *)"web", NULL };
+
+	(void)state;
+	snprintf(upath, sizeof upath, "%s/u.sock", holder.dir);
+	snprintf(uspec, sizeof uspec, "unix:%s", upath);
+	assert_int_equal(run_cli(tcp, out, sizeof out), 0);
+	assert_int_equal(run_cli(unx, out, sizeof out), 0);
+	assert_int_equal(run_cli(fd0, out, sizeof out), 0);
+	assert_int_equal(run_cli(list, out, sizeof out), 0);
+#ifdef SO_ACCEPTCONN
+	snprintf(want, sizeof want, "local\tunix listener %s\n"
+	    "stdin\tcharacter device\n", upath);
+	if (strncmp(out, "web\ttcp listener 127.0.0.1:", 27) != 0 ||
+	    strstr(out, want) == NULL)
+		fail_msg("fdpass list printed:\n%s", out);
+#endif
+	assert_int_equal(run_cli(del, out, sizeof out), 0);
+	assert_int_equal(run_cli(del, out, sizeof out), 1);
+	assert_int_equal(unlink(upath), 0);
+}
+
 int
 main(void)
 {
@@ -1060,6 +1128,7 @@ main(void)
 		holder_test(test_exec_places_descriptors),
 		holder_test(test_exec_unknown_name_fails),
 		holder_test(test_exec_wait_ready),
+		holder_test(test_cli_store_list_delete),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
