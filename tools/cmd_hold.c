@@ -470,14 +470,22 @@ allocate(struct holder *h)
 	size_t i;
 
 	h->notify_fds_max = fdpass_max_fds();
-	h->conns = calloc(HOLD_CONNECTIONS_MAX, sizeof *h->conns);
+	h->conns = malloc(HOLD_CONNECTIONS_MAX * sizeof *h->conns);
 	h->notify_buf = malloc(HOLD_NOTIFY_MAX + 1);
 	h->notify_fds = calloc(h->notify_fds_max, sizeof *h->notify_fds);
 	if (h->conns == NULL || h->notify_buf == NULL ||
 	    h->notify_fds == NULL || hold_table_init(&h->table) == -1)
 		return cli_error(CONTEXT, "out of memory");
-	for (i = 0; i < HOLD_CONNECTIONS_MAX; i++)
+	/* Written now, not page by page as connections come: the memory
+	   the holder will ever use is resident from the start, so growth
+	   later can only be a leak. */
+	memset(h->conns, 0, HOLD_CONNECTIONS_MAX * sizeof *h->conns);
+	memset(h->table.entries, 0, HOLD_ENTRIES_MAX *
+	    sizeof *h->table.entries);
+	for (i = 0; i < HOLD_CONNECTIONS_MAX; i++) {
 		h->conns[i].state = CONN_FREE;
+		h->conns[i].sock = -1;
+	}
 	return 0;
 }
 

@@ -16,7 +16,7 @@
 int
 hold_table_init(struct hold_table *t)
 {
-	t->entries = calloc(HOLD_ENTRIES_MAX, sizeof *t->entries);
+	t->entries = malloc(HOLD_ENTRIES_MAX * sizeof *t->entries);
 	t->count = 0;
 	t->next_serial = 1;
 	return t->entries == NULL ? -1 : 0;
