@@ -5,9 +5,10 @@
 # stress tests of `fdpass hold`, and the real-world ones in
 # tests/holder_real/: lighttpd replaced under ab, and libsystemd's fd
 # store), with lighttpd, ab and libsystemd installed so that none of them
-# is skipped; then the real-world ones again with the holder under
-# valgrind --track-fds=yes (ci/sanitize/valgrind-wrap.sh), which fails on
-# a memory error or on a descriptor the holder opened and never closed.
+# is skipped; then all of them again with the holder under valgrind
+# --track-fds=yes (FDPASS_TEST_HOLDER_WRAPPER=ci/sanitize/valgrind-wrap.sh),
+# which fails on a memory error or on a descriptor the holder opened or
+# received and never closed.
 set -eu
 . "$(dirname "$0")/../lib.sh"
 
@@ -43,6 +44,6 @@ if grep -q '\*\*\*Skipped\|(Skipped)' holder.log; then
 	echo "ci/holder: a holder test was skipped although its packages are installed" >&2
 	exit 1
 fi
-FDPASS_HOLDER_WRAPPER="$FDPASS_ROOT/ci/sanitize/valgrind-wrap.sh"
-export FDPASS_HOLDER_WRAPPER
-run_ctest holder-valgrind.log -L real
+FDPASS_TEST_HOLDER_WRAPPER="$FDPASS_ROOT/ci/sanitize/valgrind-wrap.sh"
+export FDPASS_TEST_HOLDER_WRAPPER
+run_ctest holder-valgrind.log -L holder

@@ -4,7 +4,7 @@
 # deadline instead of sleeps that race, and cleanup of every process the
 # test started.
 #
-# The environment may set FDPASS_HOLDER_WRAPPER to a command that the
+# The environment may set FDPASS_TEST_HOLDER_WRAPPER to a command that the
 # holder runs under, e.g. ci/sanitize/valgrind-wrap.sh (valgrind
 # --track-fds=yes): its status is checked when the holder stops.
 
@@ -84,6 +84,20 @@ child_of() {
 	[ "$n" -eq 1 ] && echo "$found"
 }
 
+# holder_idle SOCKET : no client is connected to the holder's SOCKET, so
+# its descriptor count holds no connection a client just closed (the
+# holder may see that EOF late, under valgrind much later): no socket
+# bound to SOCKET is in /proc/net/unix in state 03 (connected), only the
+# listening one.
+holder_idle() {
+	! sed -n "s|^.* 03 [0-9]* $1\$|x|p" /proc/net/unix | grep -q x
+}
+
+# holder_settle SOCKET : waits until the holder is idle.
+holder_settle() {
+	wait_for 60 "the holder to close its client connections" holder_idle "$1"
+}
+
 # fd_count PID : how many descriptors PID has open.
 fd_count() {
 	ls "/proc/$1/fd" | wc -l | tr -d ' '
@@ -103,18 +117,18 @@ holds_inode() {
 }
 
 # start_holder FDPASS ARGS... : starts `FDPASS hold ARGS...` (under
-# FDPASS_HOLDER_WRAPPER when set) and waits for its socket, the last
+# FDPASS_TEST_HOLDER_WRAPPER when set) and waits for its socket, the last
 # argument, to appear.  Sets holder_pid.
 start_holder() {
 	fdpass=$1
 	shift
 	for last in "$@"; do :; done
 	# shellcheck disable=SC2086  # the wrapper may be a command with arguments
-	${FDPASS_HOLDER_WRAPPER:-} "$fdpass" hold "$@" >"$tmp/holder.log" 2>&1 &
+	${FDPASS_TEST_HOLDER_WRAPPER:-} "$fdpass" hold "$@" >"$tmp/holder.log" 2>&1 &
 	holder_job=$!
 	pids="$pids $holder_job"
 	wait_for 60 "the holder's socket $last" holder_up "$last"
-	if [ -n "${FDPASS_HOLDER_WRAPPER:-}" ]; then
+	if [ -n "${FDPASS_TEST_HOLDER_WRAPPER:-}" ]; then
 		holder_pid=$(child_of "$holder_job") ||
 			fail "no single holder process under the wrapper (pid $holder_job)"
 		pids="$holder_pid $pids"
@@ -140,7 +154,7 @@ stop_holder() {
 	0|143) ;;
 	*) cat "$tmp/holder.log" >&2; fail "the holder exited with status $st" ;;
 	esac
-	if [ -n "${FDPASS_HOLDER_WRAPPER:-}" ]; then
-		echo "holder under $FDPASS_HOLDER_WRAPPER: status $st; $(grep -E 'ERROR SUMMARY|FILE DESCRIPTORS' "$tmp/holder.log" | tr '\n' ' ')"
+	if [ -n "${FDPASS_TEST_HOLDER_WRAPPER:-}" ]; then
+		echo "holder under $FDPASS_TEST_HOLDER_WRAPPER: status $st; $(grep -E 'ERROR SUMMARY|FILE DESCRIPTORS' "$tmp/holder.log" | tr '\n' ' ')"
 	fi
 }

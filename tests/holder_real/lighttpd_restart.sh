@@ -137,7 +137,10 @@ stop() {
 }
 
 before=""
-[ "$mode" != cold ] && before=$(fd_count "$holder_pid")
+if [ "$mode" != cold ]; then
+	holder_settle "$tmp/hold.sock"
+	before=$(fd_count "$holder_pid")
+fi
 
 instance 0
 old=$new
@@ -189,6 +192,7 @@ wait "$ab_pid"
 stop "$old" "$restarts"
 after=""
 if [ "$mode" != cold ]; then
+	holder_settle "$tmp/hold.sock"
 	after=$(fd_count "$holder_pid")
 	stop_holder
 fi

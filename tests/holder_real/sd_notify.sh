@@ -19,9 +19,11 @@ fdpass=$1 sd_store=$2 sd_listen=$3
 
 setup_tmp
 start_holder "$fdpass" --notify "$tmp/notify.sock" "$tmp/hold.sock"
+holder_settle "$tmp/hold.sock"
 before=$(fd_count "$holder_pid")
 NOTIFY_SOCKET=$tmp/notify.sock "$sd_store" "$fdpass" "$tmp/hold.sock" "$sd_listen" "$tmp" ||
 	fail "sd_store failed"
+holder_settle "$tmp/hold.sock"
 after=$(fd_count "$holder_pid")
 stop_holder
 echo "holder (pid $holder_pid) descriptors: $before at start, $after holding 'pipe' and 'file'"
