@@ -118,12 +118,16 @@ setup_signals(void)
 	return 0;
 }
 
+/* A late signal's handler then writes to -1, harmlessly, never into a
+   descriptor that reused the number. */
 static void
 close_signal_pipe(void)
 {
-	close(signal_pipe[0]);
-	close(signal_pipe[1]);
+	int fds[2] = { signal_pipe[0], signal_pipe[1] };
+
 	signal_pipe[0] = signal_pipe[1] = -1;
+	close(fds[0]);
+	close(fds[1]);
 }
 
 /*
