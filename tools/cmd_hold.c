@@ -118,12 +118,16 @@ setup_signals(void)
 	return 0;
 }
 
+/* A late signal's handler then writes to -1, harmlessly, never into a
+   descriptor that reused the number. */
 static void
 close_signal_pipe(void)
 {
-	close(signal_pipe[0]);
-	close(signal_pipe[1]);
+	int fds[2] = { signal_pipe[0], signal_pipe[1] };
+
 	signal_pipe[0] = signal_pipe[1] = -1;
+	close(fds[0]);
+	close(fds[1]);
 }
 
 /*
@@ -227,7 +231,7 @@ clear_stale_socket(const char *path, int type)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	int probe, in_use;
+	int probe, stale;
 
 	if (lstat(path, &st) == -1)
 		return errno == ENOENT ? 0 : cli_error(CONTEXT, "%s: %s",
@@ -240,9 +244,13 @@ clear_stale_socket(const char *path, int type)
 	memcpy(sun.sun_path, path, strlen(path));
 	if ((probe = socket(AF_UNIX, type, 0)) == -1)
 		return cli_error(CONTEXT, "socket: %s", strerror(errno));
-	in_use = connect(probe, (struct sockaddr *)&sun, sizeof sun) == 0;
+	/* Only ECONNREFUSED proves that nobody is there: a live socket of
+	   the other type (the control socket given as --notify) says
+	   EPROTOTYPE, and is not ours to remove. */
+	stale = connect(probe, (struct sockaddr *)&sun, sizeof sun) == -1 &&
+	    errno == ECONNREFUSED;
 	close(probe);
-	if (in_use)
+	if (!stale)
 		return cli_error(CONTEXT, "%s: another process is listening "
 		    "on it", path);
 	if (unlink(path) == -1)

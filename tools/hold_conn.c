@@ -5,6 +5,10 @@
  * Nothing here blocks: a client that stops half-way is parked by poll and
  * closed at its deadline, costing others nothing.  Every error is answered
  * with an HOLDER_ERROR reply, after which the connection is closed.
+ *
+ * The deadline runs from the start of each step (connection accepted, a
+ * reply begun, a reply finished), not from the last byte: a client
+ * trickling one byte at a time cannot keep a slot for ever.
  */
 #include "hold.h"
 
@@ -29,7 +33,7 @@ close_fds(int *fds, size_t *n)
 }
 
 static void
-made_progress(struct holder *h, struct hold_conn *c)
+start_deadline(const struct holder *h, struct hold_conn *c)
 {
 	c->deadline_ms = hold_now_ms() + h->client_timeout_ms;
 }
@@ -40,7 +44,7 @@ hold_conn_open(struct holder *h, struct hold_conn *c, int sock)
 	memset(c, 0, sizeof *c);
 	c->sock = sock;
 	c->state = CONN_READING;
-	made_progress(h, c);
+	start_deadline(h, c);
 	h->conn_count++;
 }
 
@@ -173,6 +177,20 @@ do_store(struct holder *h, struct hold_conn *c)
 
 	if (request_name(c, name) == -1)
 		return;
+	/* systemd keeps a socket once, under its first name; here a request
+	   to give it a second name is refused rather than ignored, so that
+	   `fdpass store` cannot report a success that stored nothing. */
+	for (i = 0; i < c->in_nfds; i++) {
+		const struct hold_entry *e;
+
+		e = hold_table_find_socket(&h->table, c->in_fds[i]);
+		if (e != NULL && strcmp(e->name, name) != 0) {
+			snprintf(text, sizeof text, "this socket is already "
+			    "held as '%s'", e->name);
+			reply_error(c, HOLDER_E_ALREADY_HELD, text);
+			return;
+		}
+	}
 	held = count_named(&h->table, name);
 	if (held + c->in_nfds > HOLDER_FRAME_FDS_MAX) {
 		snprintf(text, sizeof text, "'%s' would hold more than %d "
@@ -340,7 +358,7 @@ hold_conn_ready(struct holder *h, struct hold_conn *c)
 {
 	if (c->state == CONN_WAITING_READY && ready_satisfies(h, c)) {
 		reply_u32(c, h->ready_count);
-		made_progress(h, c);
+		start_deadline(h, c);
 	}
 }
 
@@ -433,7 +451,6 @@ read_frame(struct holder *h, struct hold_conn *c)
 		}
 		had_len = c->in_len;
 		c->in_len += (size_t)n;
-		made_progress(h, c);
 		if (had_len < HOLDER_HEADER_SIZE &&
 		    c->in_len >= HOLDER_HEADER_SIZE && !header_ok(c))
 			return 0;
@@ -474,7 +491,6 @@ write_reply(struct holder *h, struct hold_conn *c)
 		   own copies now. */
 		close_fds(c->out_fds, &c->out_nfds);
 		c->out_sent += (size_t)n;
-		made_progress(h, c);
 	}
 	return 1;
 }
@@ -522,8 +538,10 @@ hold_conn_run(struct holder *h, struct hold_conn *c, short revents)
 	(void)revents;	/* errors and hangups show in the read or write */
 	if (c->state == CONN_WAITING_READY)
 		check_parked(h, c);
-	else if (c->state == CONN_READING && read_frame(h, c))
+	else if (c->state == CONN_READING && read_frame(h, c)) {
 		dispatch(h, c);
+		start_deadline(h, c);	/* for the reply */
+	}
 	/* One request per turn, so that a busy client cannot starve the
 	   others; the rest of a listing waits for POLLOUT. */
 	while (c->state == CONN_WRITING || c->state == CONN_LISTING) {
@@ -538,6 +556,7 @@ hold_conn_run(struct holder *h, struct hold_conn *c, short revents)
 			continue;
 		}
 		c->state = CONN_READING;
+		start_deadline(h, c);	/* for the next request */
 	}
 }
 

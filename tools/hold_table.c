@@ -54,17 +54,26 @@ same_socket(int a, int b)
 	    sa.st_ino != 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+const struct hold_entry *
+hold_table_find_socket(const struct hold_table *t, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < t->count; i++)
+		if (same_socket(t->entries[i].fd, fd))
+			return &t->entries[i];
+	return NULL;
+}
+
 int
 hold_table_add(struct hold_table *t, const char *name, int fd)
 {
 	struct hold_entry *e;
-	size_t i;
 
-	for (i = 0; i < t->count; i++)
-		if (same_socket(t->entries[i].fd, fd)) {
-			close(fd);
-			return 0;
-		}
+	if (hold_table_find_socket(t, fd) != NULL) {
+		close(fd);
+		return 0;
+	}
 	if (t->count == HOLD_ENTRIES_MAX) {
 		close(fd);
 		return -1;

@@ -54,7 +54,9 @@ enum holder_error {
 	HOLDER_E_BUSY = 5,	/* too many connections */
 	HOLDER_E_DENIED = 6,	/* peer uid not allowed */
 	HOLDER_E_NO_NOTIFY = 7,	/* WAIT_READY without --notify */
-	HOLDER_E_RESOURCES = 8	/* the holder ran out of descriptors */
+	HOLDER_E_RESOURCES = 8,	/* the holder ran out of descriptors */
+	HOLDER_E_ALREADY_HELD = 9	/* STORE of a socket held under
+					   another name */
 };
 
 /*

@@ -326,6 +326,12 @@ test_same_socket_stored_once(void **state)
 	store("sock", sv[0]);	/* systemd suppresses it too */
 	assert_int_equal(retrieve("sock", &r), 1);
 	holder_reply_close_fds(&r);
+	/* Under another name: refused, not silently ignored. */
+	assert_int_equal(request(HOLDER_STORE, "other", 5, &sv[0], 1, &r),
+	    HOLDER_ERROR);
+	assert_int_equal(holder_get_u32(r.payload), HOLDER_E_ALREADY_HELD);
+	assert_string_equal(holder_error_text(&r),
+	    "this socket is already held as 'sock'");
 	xclose_all(sv, 2);
 }
 
