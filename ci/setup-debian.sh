@@ -6,7 +6,8 @@ set -eu
 
 # mount: tools/without_proc.sh mounts over /proc; not Essential, so a
 # minimal root (mmdebstrap --variant=apt, the fresh-debian leg) lacks it.
-packages="cmake ninja-build gcc g++ libc6-dev pkg-config libcmocka-dev gnulib mandoc mount $*"
+# abigail-tools: the ABI check against abi/ (tests/abi).
+packages="cmake ninja-build gcc g++ libc6-dev pkg-config libcmocka-dev gnulib mandoc mount abigail-tools $*"
 missing=""
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
