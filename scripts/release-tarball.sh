@@ -44,7 +44,7 @@ git_() {
 	    -c core.attributesFile=/dev/null "$@"
 }
 
-commit=$(git_ rev-parse --verify HEAD^{commit})
+commit=$(git_ rev-parse --verify 'HEAD^{commit}')
 if [ -n "$(git_ status --porcelain --untracked-files=no)" ]; then
 	if [ "${FDPASS_RELEASE_ALLOW_DIRTY:-0}" = 1 ]; then
 		note "warning: uncommitted changes are not in the tarball, only HEAD $commit"
