@@ -123,6 +123,7 @@ release() {
 # build_lib SRC BUILD COMPILER [cmake args...] : the libraries alone.
 build_lib() {
 	src=$1 bld=$2 cc=$3
+	mkdir -p "$(dirname "$bld")"
 	shift 3
 	cmake -S "$src" -B "$bld" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DCMAKE_C_COMPILER="$cc" -DFDPASS_WERROR=ON -DFDPASS_BUILD_TESTS=OFF \
