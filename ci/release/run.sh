@@ -65,7 +65,8 @@ release() {
 	else
 		as=""
 	fi
-	echo "release: clone 2 $b, umask 077, ${as:+nobody}${as:-$(id -un)}"
+	# shellcheck disable=SC2086 # $as is a command prefix or nothing
+	echo "release: clone 2 $b, umask 077, $($as id -un)"
 	# shellcheck disable=SC2086 # $as is a command prefix or nothing
 	(umask 077 && HOME=$work/b TZ=Asia/Kathmandu LC_ALL=C.UTF-8 \
 		$as "$b/scripts/release-tarball.sh" "$work/out2") ||
