@@ -18,6 +18,8 @@
 # not be in the tarball): FDPASS_RELEASE_ALLOW_DIRTY=1 makes it a warning.
 # TAR names GNU tar where tar is another one (gtar).
 set -eu
+# Nothing from the environment changes what tar, gzip or git write.
+unset TAR_OPTIONS GZIP GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_CONFIG_PARAMETERS
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 outdir=${1:-$root/build/release}
