@@ -7,7 +7,8 @@
 #                 same bytes, and hold exactly the committed tree.  Then the
 #                 tarball, unpacked under /tmp with no git tree above it and
 #                 a git that fails if anything calls it, is configured,
-#                 built and tested as the README says.
+#                 built and tested as the README says (the ABI check
+#                 against abi/ required).
 #   reproducible  libfdpass.so and libfdpass.a built with gcc and with clang
 #                 from HEAD unpacked at two different paths (source and
 #                 build directories both differ) must be the same bytes and
@@ -48,7 +49,8 @@ clone() {
 }
 
 release() {
-	apt_install git cmake ninja-build gcc g++ pkg-config libcmocka-dev gnulib mandoc
+	apt_install git cmake ninja-build gcc g++ pkg-config libcmocka-dev gnulib mandoc \
+	    abigail-tools
 	a=$work/a/libfdpass
 	b="$work/b/second clone/libfdpass"
 	clone "$a"
@@ -109,7 +111,7 @@ release() {
 	chmod 755 "$work/nogit/git"
 	echo "release: configure, build and test $top (README: cmake --workflow --preset default)"
 	(cd "$top" && PATH=$work/nogit:$PATH && export PATH &&
-		cmake --preset default &&
+		cmake --preset default -DFDPASS_REQUIRE_ABI_CHECK=ON &&
 		cmake --build --preset default -j "$JOBS" &&
 		ctest --preset default --timeout 300) ||
 		fail "the unpacked tarball does not configure, build or pass its tests"
