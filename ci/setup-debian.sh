@@ -6,10 +6,11 @@ set -eu
 
 # mount: tools/without_proc.sh mounts over /proc; not Essential, so a
 # minimal root (mmdebstrap --variant=apt, the fresh-debian leg) lacks it.
+# abigail-tools: the ABI check against abi/ (tests/abi).
 # lighttpd, apache2-utils (ab), libsystemd-dev: the real-world tests of
 # `fdpass hold` (tests/holder_real), skipped with the reason without them.
 packages="cmake ninja-build gcc g++ libc6-dev pkg-config libcmocka-dev gnulib mandoc mount
-	lighttpd apache2-utils libsystemd-dev $*"
+	abigail-tools lighttpd apache2-utils libsystemd-dev $*"
 missing=""
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -37,8 +37,47 @@ macos() {
 	file -L "$dir/fdpass" "$dir/libfdpass.dylib" | sed "s|$dir/||"
 	cmake -DNM=llvm-nm "-DNM_FLAGS=-g;--defined-only" -DLIBRARY="$dir/libfdpass.dylib" \
 		-P "$FDPASS_ROOT/tests/abi_exports.cmake"
+	exported_symbols_list "$dir" "$arch"
 	objects=$(find "$dir/tests" -name '*.c.o' | wc -l)
 	echo "ci: $objects test sources compiled for $arch-macos (not run: no macOS here)"
+}
+
+# zig's linker rejects -exported_symbols_list, so the build above keeps the
+# exports to fdpass_* by hidden visibility alone.  Apple's ld takes the list
+# (src/fdpass.exports); ld64.lld, a Mach-O linker that reads ld64's options,
+# shows here that the list is well formed and that it hides a default-
+# visibility symbol outside fdpass_*, which visibility alone would export.
+exported_symbols_list() {
+	dir=$1 arch=$2
+	apt_install lld-16 llvm
+	work="$dir/exports-check"
+	rm -rf "$work" && mkdir -p "$work"
+	printf '%s\n' '__attribute__((visibility("default"))) int not_fdpass_probe(void);' \
+	    'int not_fdpass_probe(void) { return 1; }' >"$work/probe.c"
+	"$FDPASS_ROOT/cmake/toolchains/zig/cc" -target "$arch-macos" -c "$work/probe.c" -o "$work/probe.o"
+	ld_arch=$arch
+	[ "$arch" = aarch64 ] && ld_arch=arm64
+	tbd_dir=$(dirname "$(find "$(dirname "$ZIG")/lib/libc/darwin" -name libSystem.tbd | head -n1)")
+	for list in with without; do
+		opt=""
+		[ $list = with ] && opt="-exported_symbols_list $FDPASS_ROOT/src/fdpass.exports"
+		# shellcheck disable=SC2046,SC2086 # word splitting wanted
+		ld64.lld-16 -dylib -arch "$ld_arch" -platform_version macos 13.0 13.0 \
+		    -install_name @rpath/libfdpass.0.dylib $opt -L "$tbd_dir" -lSystem \
+		    $(find "$dir/CMakeFiles/fdpass_objects.dir" -name '*.o') "$work/probe.o" \
+		    -o "$work/$list.dylib"
+		llvm-nm -g --defined-only "$work/$list.dylib" | awk '{print $NF}' | sort >"$work/$list.syms"
+	done
+	if grep -qv '^_fdpass_' "$work/with.syms"; then
+		echo "ci: exported with src/fdpass.exports, outside fdpass_*:" >&2
+		grep -v '^_fdpass_' "$work/with.syms" >&2
+		exit 1
+	fi
+	if ! grep -qx _not_fdpass_probe "$work/without.syms"; then
+		echo "ci: the probe symbol is not exported even without the list; the check proves nothing" >&2
+		exit 1
+	fi
+	echo "ci: ld64.lld with src/fdpass.exports exports $(wc -l <"$work/with.syms") symbols, all _fdpass_*; without it, _not_fdpass_probe too"
 }
 
 leg=$1

@@ -19,12 +19,14 @@ cross() {
 leg=$1
 case "$leg" in
 linux-x86_64-gcc)
-	apt_install cmake ninja-build gcc g++ libcmocka-dev gnulib
-	configure_build_test "$leg" -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++
+	apt_install cmake ninja-build gcc g++ libcmocka-dev gnulib abigail-tools
+	configure_build_test "$leg" -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ \
+		-DFDPASS_REQUIRE_ABI_CHECK=ON
 	;;
 linux-x86_64-clang)
-	apt_install cmake ninja-build clang libcmocka-dev gnulib
-	configure_build_test "$leg" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+	apt_install cmake ninja-build clang libcmocka-dev gnulib abigail-tools
+	configure_build_test "$leg" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+		-DFDPASS_REQUIRE_ABI_CHECK=ON
 	;;
 linux-musl)
 	apt_install cmake ninja-build musl-tools gnulib
