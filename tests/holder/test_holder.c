@@ -499,13 +499,18 @@ expect_malformed(const unsigned char *bytes, size_t len, const int *fds,
 static struct holder_info
 holder_settled(void)
 {
-	struct holder_info info;
+	struct holder_info info = { 0 };
 	int tries;
 
 	for (tries = 0; tries < 1000; tries++) {
-		get_info(&info);
-		if (info.connections == 1)
-			break;
+		struct holder_reply r;
+
+		/* BUSY while the holder has not yet seen the others go. */
+		if (request(HOLDER_INFO, NULL, 0, NULL, 0, &r) == HOLDER_OK) {
+			assert_int_equal(holder_info_decode(&r, &info), 0);
+			if (info.connections == 1)
+				break;
+		}
 		sleep_ms(10);
 	}
 	assert_int_equal(info.connections, 1);
@@ -645,6 +650,71 @@ run_dying_clients(int count, int wfd)
 	}
 	(void)request(HOLDER_DELETE, "stress", 6, NULL, 0, &r);
 	return holder_settled();
+}
+
+/* The 65th connection is refused with BUSY; the holder then goes on. */
+static void
+test_too_many_connections(void **state)
+{
+	int socks[64], extra, p[2];
+	struct holder_reply r;
+	size_t i;
+
+	(void)state;
+	xpipe(p);
+	for (i = 0; i < 64; i++)
+		socks[i] = xconnect();
+	extra = xconnect();
+	assert_error_then_closed(extra, HOLDER_E_BUSY);
+	xclose(extra);
+	for (i = 0; i < 64; i++)
+		xclose(socks[i]);
+	(void)holder_settled();
+	store("after", p[1]);
+	assert_int_equal(retrieve("after", &r), 1);
+	holder_reply_close_fds(&r);
+	xclose_all(p, 2);
+}
+
+/* 64 descriptors under a name, 1024 in all; past that, FULL. */
+static void
+test_limits_on_entries(void **state)
+{
+	int fds[HOLDER_FRAME_FDS_MAX], p[2];
+	struct holder_reply r;
+	struct rlimit rl;
+	char name[16];
+	size_t i;
+
+	(void)state;
+	xpipe(p);
+	for (i = 0; i < HOLDER_FRAME_FDS_MAX; i++)
+		fds[i] = p[1];
+	assert_int_equal(request(HOLDER_STORE, "full", 4, fds,
+	    HOLDER_FRAME_FDS_MAX, &r), HOLDER_OK);
+	assert_int_equal(holder_get_u32(r.payload), HOLDER_FRAME_FDS_MAX);
+	assert_int_equal(request(HOLDER_STORE, "full", 4, fds, 1, &r),
+	    HOLDER_ERROR);
+	assert_int_equal(holder_get_u32(r.payload), HOLDER_E_FULL);
+	assert_int_equal(retrieve("full", &r), HOLDER_FRAME_FDS_MAX);
+	holder_reply_close_fds(&r);
+	/* The whole table, where the holder may have that many open. */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2048) {
+		xclose_all(p, 2);
+		return;
+	}
+	for (i = 1; i < 1024 / HOLDER_FRAME_FDS_MAX; i++) {
+		snprintf(name, sizeof name, "full%zu", i);
+		assert_int_equal(request(HOLDER_STORE, name, strlen(name), fds,
+		    HOLDER_FRAME_FDS_MAX, &r), HOLDER_OK);
+	}
+	assert_int_equal(request(HOLDER_STORE, "one-more", 8, fds, 1, &r),
+	    HOLDER_ERROR);
+	assert_int_equal(holder_get_u32(r.payload), HOLDER_E_FULL);
+	assert_string_equal(holder_error_text(&r),
+	    "the holder is full (1024 descriptors)");
+	xclose_all(p, 2);
 }
 
 static void
@@ -1121,6 +1191,8 @@ main(void)
 		holder_test(test_bad_names_refused),
 		holder_test(test_malformed_frames),
 		holder_test(test_stalled_client_blocks_nobody),
+		holder_test(test_too_many_connections),
+		holder_test(test_limits_on_entries),
 		holder_test(test_stress_dying_clients),
 		holder_test(test_busy_path_refused),
 		holder_test(test_other_uid_refused),
