@@ -62,7 +62,8 @@ parse_options(struct exec_options *o, int argc, char **argv)
 	if (dashes == -1 || dashes + 1 == argc)
 		return cli_usage_error(CONTEXT, "missing -- CMD");
 	o->command = argv + dashes + 1;
-	/* The names are what is left before "--", in place. */
+	/* The names are compacted in place over argv[1..]: the slot written
+	   is never ahead of the argument being read. */
 	o->names = argv + 1;
 	for (i = 1; i < dashes; i++) {
 		if (strcmp(argv[i], "--wait-ready") == 0)
@@ -102,8 +103,10 @@ ask_info(int sock, struct handover *ho)
 	if (holder_client_call(CONTEXT, sock, HOLDER_INFO, NULL, 0, NULL, 0,
 	    &r) == -1)
 		return -1;
-	if (holder_info_decode(&r, &info) == -1)
-		return cli_error(CONTEXT, "malformed INFO reply"), -1;
+	if (holder_info_decode(&r, &info) == -1) {
+		(void)cli_error(CONTEXT, "malformed INFO reply");
+		return -1;
+	}
 	memcpy(ho->notify_path, info.notify_path,
 	    strlen(info.notify_path) + 1);
 	ho->ready_count = info.ready_count;
@@ -122,8 +125,9 @@ retrieve(int sock, const char *name, struct handover *ho)
 		return -1;
 	if (ho->count + r.nfds > EXEC_FDS_MAX) {
 		holder_reply_close_fds(&r);
-		return cli_error(CONTEXT, "more than %d descriptors",
-		    EXEC_FDS_MAX), -1;
+		(void)cli_error(CONTEXT, "more than %d descriptors",
+		    EXEC_FDS_MAX);
+		return -1;
 	}
 	for (i = 0; i < r.nfds; i++) {
 		ho->fds[ho->count] = r.fds[i];
@@ -160,16 +164,19 @@ place_descriptors(struct handover *ho)
 	int fd;
 
 	for (i = 0; i < ho->count; i++) {
-		if ((fd = fcntl(ho->fds[i], F_DUPFD_CLOEXEC, above)) == -1)
-			return cli_error(CONTEXT, "fcntl(F_DUPFD_CLOEXEC): %s",
-			    strerror(errno)), -1;
+		if ((fd = fcntl(ho->fds[i], F_DUPFD_CLOEXEC, above)) == -1) {
+			(void)cli_error(CONTEXT, "fcntl(F_DUPFD_CLOEXEC): %s",
+			    strerror(errno));
+			return -1;
+		}
 		close(ho->fds[i]);
 		ho->fds[i] = fd;
 	}
 	for (i = 0; i < ho->count; i++)
-		if (dup2(ho->fds[i], LISTEN_FDS_START + (int)i) == -1)
-			return cli_error(CONTEXT, "dup2: %s",
-			    strerror(errno)), -1;
+		if (dup2(ho->fds[i], LISTEN_FDS_START + (int)i) == -1) {
+			(void)cli_error(CONTEXT, "dup2: %s", strerror(errno));
+			return -1;
+		}
 	for (i = 0; i < ho->count; i++) {
 		close(ho->fds[i]);
 		ho->fds[i] = LISTEN_FDS_START + (int)i;

@@ -209,16 +209,15 @@ absolute_path(const char *path, char *out, size_t size)
 {
 	char cwd[PATH_MAX];
 
-	if (path[0] == '/') {
-		if (strlen(path) >= size)
-			return errno = ENAMETOOLONG, -1;
-		memcpy(out, path, strlen(path) + 1);
-		return 0;
-	}
-	if (getcwd(cwd, sizeof cwd) == NULL)
+	if (path[0] == '/')
+		cwd[0] = '\0';
+	else if (getcwd(cwd, sizeof cwd) == NULL)
 		return -1;
-	if ((size_t)snprintf(out, size, "%s/%s", cwd, path) >= size)
-		return errno = ENAMETOOLONG, -1;
+	if ((size_t)snprintf(out, size, "%s%s%s", cwd, cwd[0] ? "/" : "",
+	    path) >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	return 0;
 }
 

@@ -37,6 +37,10 @@
 #ifndef FDPASS_TEST_HOLDER_WRAPPER
 #define FDPASS_TEST_HOLDER_WRAPPER ""
 #endif
+/* qemu-user for a cross build's binaries, "" when they run natively. */
+#ifndef FDPASS_TEST_EMULATOR
+#define FDPASS_TEST_EMULATOR ""
+#endif
 
 /* The stress: clients, and the RSS growth allowed over them. */
 #define STRESS_CLIENTS 1000
@@ -79,6 +83,38 @@ close_from_3(void)
 
 	for (fd = 3; fd < 4096; fd++)
 		(void)close(fd);
+}
+
+/*
+ * In a child: executes `fdpass argv[1]...` (argv[0] is ignored), under the
+ * emulator of a cross build, as is listen_fds_check wherever it appears.
+ */
+static void
+exec_fdpass(char *const argv[])
+{
+	char *full[32];
+	size_t n = 0;
+	int i;
+
+	if (FDPASS_TEST_EMULATOR[0] != '\0')
+		full[n++] = (char *)FDPASS_TEST_EMULATOR;
+	full[n++] = (char *)FDPASS_TEST_CLI;
+	for (i = 1; argv[i] != NULL && n < 30; i++) {
+		if (strcmp(argv[i], FDPASS_TEST_LISTEN_CHECK) == 0 &&
+		    FDPASS_TEST_EMULATOR[0] != '\0')
+			full[n++] = (char *)FDPASS_TEST_EMULATOR;
+		full[n++] = argv[i];
+	}
+	full[n] = NULL;
+	execv(full[0], full);
+	_exit(126);
+}
+
+/* Whether the holder's RSS is its own (not valgrind's or qemu's). */
+static int
+holder_runs_natively(void)
+{
+	return holder_wrapper()[0] == '\0' && FDPASS_TEST_EMULATOR[0] == '\0';
 }
 
 /* A connection, or -1 while the holder is not there yet. */
@@ -178,6 +214,8 @@ spawn_holder(char *const extra[])
 
 	if (holder_wrapper()[0] != '\0')
 		argv[n++] = (char *)holder_wrapper();
+	if (FDPASS_TEST_EMULATOR[0] != '\0')
+		argv[n++] = (char *)FDPASS_TEST_EMULATOR;
 	argv[n++] = (char *)FDPASS_TEST_CLI;
 	argv[n++] = (char *)"hold";
 	argv[n++] = (char *)"--notify";
@@ -499,13 +537,18 @@ expect_malformed(const unsigned char *bytes, size_t len, const int *fds,
 static struct holder_info
 holder_settled(void)
 {
-	struct holder_info info;
+	struct holder_info info = { 0 };
 	int tries;
 
 	for (tries = 0; tries < 1000; tries++) {
-		get_info(&info);
-		if (info.connections == 1)
-			break;
+		struct holder_reply r;
+
+		/* BUSY while the holder has not yet seen the others go. */
+		if (request(HOLDER_INFO, NULL, 0, NULL, 0, &r) == HOLDER_OK) {
+			assert_int_equal(holder_info_decode(&r, &info), 0);
+			if (info.connections == 1)
+				break;
+		}
 		sleep_ms(10);
 	}
 	assert_int_equal(info.connections, 1);
@@ -647,6 +690,71 @@ run_dying_clients(int count, int wfd)
 	return holder_settled();
 }
 
+/* The 65th connection is refused with BUSY; the holder then goes on. */
+static void
+test_too_many_connections(void **state)
+{
+	int socks[64], extra, p[2];
+	struct holder_reply r;
+	size_t i;
+
+	(void)state;
+	xpipe(p);
+	for (i = 0; i < 64; i++)
+		socks[i] = xconnect();
+	extra = xconnect();
+	assert_error_then_closed(extra, HOLDER_E_BUSY);
+	xclose(extra);
+	for (i = 0; i < 64; i++)
+		xclose(socks[i]);
+	(void)holder_settled();
+	store("after", p[1]);
+	assert_int_equal(retrieve("after", &r), 1);
+	holder_reply_close_fds(&r);
+	xclose_all(p, 2);
+}
+
+/* 64 descriptors under a name, 1024 in all; past that, FULL. */
+static void
+test_limits_on_entries(void **state)
+{
+	int fds[HOLDER_FRAME_FDS_MAX], p[2];
+	struct holder_reply r;
+	struct rlimit rl;
+	char name[16];
+	size_t i;
+
+	(void)state;
+	xpipe(p);
+	for (i = 0; i < HOLDER_FRAME_FDS_MAX; i++)
+		fds[i] = p[1];
+	assert_int_equal(request(HOLDER_STORE, "full", 4, fds,
+	    HOLDER_FRAME_FDS_MAX, &r), HOLDER_OK);
+	assert_int_equal(holder_get_u32(r.payload), HOLDER_FRAME_FDS_MAX);
+	assert_int_equal(request(HOLDER_STORE, "full", 4, fds, 1, &r),
+	    HOLDER_ERROR);
+	assert_int_equal(holder_get_u32(r.payload), HOLDER_E_FULL);
+	assert_int_equal(retrieve("full", &r), HOLDER_FRAME_FDS_MAX);
+	holder_reply_close_fds(&r);
+	/* The whole table, where the holder may have that many open. */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2048) {
+		xclose_all(p, 2);
+		return;
+	}
+	for (i = 1; i < 1024 / HOLDER_FRAME_FDS_MAX; i++) {
+		snprintf(name, sizeof name, "full%zu", i);
+		assert_int_equal(request(HOLDER_STORE, name, strlen(name), fds,
+		    HOLDER_FRAME_FDS_MAX, &r), HOLDER_OK);
+	}
+	assert_int_equal(request(HOLDER_STORE, "one-more", 8, fds, 1, &r),
+	    HOLDER_ERROR);
+	assert_int_equal(holder_get_u32(r.payload), HOLDER_E_FULL);
+	assert_string_equal(holder_error_text(&r),
+	    "the holder is full (1024 descriptors)");
+	xclose_all(p, 2);
+}
+
 static void
 test_stress_dying_clients(void **state)
 {
@@ -665,8 +773,8 @@ test_stress_dying_clients(void **state)
 	if (before.open_fds != UINT32_MAX)
 		assert_int_equal(after.open_fds, before.open_fds);
 	assert_int_equal(after.entries, 0);
-	/* Under valgrind the RSS is valgrind's. */
-	if (holder_wrapper()[0] == '\0' &&
+	/* Under valgrind or qemu the RSS is theirs. */
+	if (holder_runs_natively() &&
 	    after.peak_rss_kb > before.peak_rss_kb + STRESS_RSS_GROWTH_KB)
 		fail_msg("peak RSS grew by %u KiB",
 		    after.peak_rss_kb - before.peak_rss_kb);
@@ -710,9 +818,8 @@ test_busy_path_refused(void **state)
 
 		dup2(devnull, 2);
 		close_from_3();
-		execl(FDPASS_TEST_CLI, "fdpass", "hold", holder.ctl,
-		    (char *)NULL);
-		_exit(127);
+		exec_fdpass((char *[]){ (char *)"fdpass", (char *)"hold",
+		    holder.ctl, NULL });
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
@@ -963,8 +1070,7 @@ run_exec(char *const argv[], int quiet)
 		close_from_3();
 		unsetenv("LISTEN_FDS");
 		setenv("LISTEN_PID", "1", 1);	/* stale: must be replaced */
-		execv(FDPASS_TEST_CLI, argv);
-		_exit(126);
+		exec_fdpass(argv);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -1064,8 +1170,7 @@ run_cli(char *const argv[], char *out, size_t size)
 		dup2(devnull, 0);
 		dup2(p[1], 1);
 		close_from_3();
-		execv(FDPASS_TEST_CLI, argv);
-		_exit(126);
+		exec_fdpass(argv);
 	}
 	xclose(p[1]);
 	while (got < size - 1 && (n = read(p[0], out + got,
@@ -1121,6 +1226,8 @@ main(void)
 		holder_test(test_bad_names_refused),
 		holder_test(test_malformed_frames),
 		holder_test(test_stalled_client_blocks_nobody),
+		holder_test(test_too_many_connections),
+		holder_test(test_limits_on_entries),
 		holder_test(test_stress_dying_clients),
 		holder_test(test_busy_path_refused),
 		holder_test(test_other_uid_refused),
