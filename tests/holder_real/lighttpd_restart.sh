@@ -115,7 +115,7 @@ accepting() {
 # served N : instance N wrote requests to its access log (lighttpd flushes
 # it every 8 KiB, so this is some 100 requests).
 served() {
-	alive "$ab_pid" || fail "ab exited early: $(cat "$tmp/ab.err")"
+	alive "$ab_pid" || fail "ab exited early: $(grep . "$tmp/ab.err" | tr "\n" " ")"
 	[ -s "$tmp/access.$1" ]
 }
 
@@ -186,7 +186,7 @@ while [ "$i" -le "$restarts" ]; do
 	i=$((i + 1))
 done
 
-alive "$ab_pid" || fail "ab exited early: $(cat "$tmp/ab.err")"
+alive "$ab_pid" || fail "ab exited early: $(grep . "$tmp/ab.err" | tr "\n" " ")"
 kill -INT "$ab_pid"
 wait "$ab_pid"
 stop "$old" "$restarts"
