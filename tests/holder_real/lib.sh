@@ -36,10 +36,10 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	if [ "$rc" -ne 0 ] && [ -n "${tmp:-}" ] && [ -z "${HOLDTEST_KEEP:-}" ]; then
-		# the holder's and the tools' logs, and the two newest others
+		# the holder's and the tools' logs, and the two newest servers'
+		# shellcheck disable=SC2012  # names made here, without spaces
 		for f in "$tmp/holder.log" "$tmp/store.log" "$tmp/ab.err" \
-		    $(ls -t "$tmp"/*.log 2>/dev/null | grep -v -e holder.log \
-		    -e store.log -e ab.log | head -n 2); do
+		    $(ls -t "$tmp"/lighttpd.*.log 2>/dev/null | head -n 2); do
 			[ -s "$f" ] || continue
 			echo "--- $(basename "$f") (last lines)" >&2
 			tail -n 15 "$f" >&2
@@ -100,7 +100,8 @@ holder_settle() {
 
 # fd_count PID : how many descriptors PID has open.
 fd_count() {
-	ls "/proc/$1/fd" | wc -l | tr -d ' '
+	set -- "/proc/$1"/fd/*
+	echo $#
 }
 
 # socket_inode PID FD : the socket:[N] that FD of PID is.

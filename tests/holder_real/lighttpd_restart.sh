@@ -36,6 +36,7 @@
 #   extra   a descriptor more is stored halfway: the holder's count differs.
 # Skips (77) when lighttpd or ab is missing, or without /proc.
 set -u
+# shellcheck source=tests/holder_real/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 fdpass=$1
@@ -61,7 +62,7 @@ printf 'libfdpass holder test: served through a socket nobody reopened\n' >"$tmp
 port=""
 if [ "$mode" != cold ]; then
 	start_holder "$fdpass" "$tmp/hold.sock"
-	for try in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 		p=$(( $(od -An -N2 -tu2 /dev/urandom) % 12000 + 20000 ))
 		if "$fdpass" store "$tmp/hold.sock" web --listen "tcp:127.0.0.1:$p" \
 		    >"$tmp/store.log" 2>&1; then

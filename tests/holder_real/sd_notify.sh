@@ -12,6 +12,7 @@
 # has exactly two descriptors more than it started with (what it stores;
 # the barrier's descriptor and every connection closed).
 set -u
+# shellcheck source=tests/holder_real/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 fdpass=$1 sd_store=$2 sd_listen=$3
