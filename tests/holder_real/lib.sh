@@ -32,6 +32,7 @@ setup_tmp() {
 
 cleanup() {
 	rc=$?
+	trap '' PIPE	# a reader gone (| grep -m1) must not stop the cleanup
 	for p in $pids; do
 		kill -KILL "$p" 2>/dev/null
 	done
