@@ -138,8 +138,7 @@ debian-package-arm64)
 		echo "the nocheck build's packages differ from the tested build's"
 		exit 1
 	fi
-	echo "the nocheck and the tested arm64 builds give the same files with the same contents, build IDs aside:"
-	sed 's/^/    /' "$work/nocheck.contents"
+	echo "the nocheck and the tested arm64 builds give the same files with the same contents, build IDs aside ($(grep -c ' ./' "$work/nocheck.contents") entries compared)"
 	;;
 esac
 echo "$leg: PASS"
