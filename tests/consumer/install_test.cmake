@@ -33,8 +33,11 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${consumer}
   -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${C_COMPILER}
   "-DCMAKE_C_FLAGS=${C_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}"
   -DCMAKE_BUILD_RPATH=${pcdir}/..
-  # fdpass.pc names the configured prefix, not this scratch one.
-  -DPKG_CONFIG_ARGN=--define-prefix)
+  # fdpass.pc names the configured prefix, not this scratch one.  Not
+  # --define-prefix, which takes the prefix for two levels above the .pc
+  # file: with a multiarch libdir (lib/x86_64-linux-gnu, the default for
+  # prefix /usr, and Debian's) that is <prefix>/lib.
+  -DPKG_CONFIG_ARGN=--define-variable=prefix=${prefix})
 run(${CMAKE_COMMAND} --build ${consumer})
 run(${consumer}/consumer_cmake)
 run(${consumer}/consumer_pkgconfig)

@@ -1,0 +1,144 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# usage: ci/debian/run.sh debian-package | debian-package-arm64
+# The Debian packages (packaging/debian, packaging/build-deb.sh), built from
+# the committed tree into build/ci/LEG/out:
+#   debian-package        native: dpkg-buildpackage -b with the whole test
+#       suite (dh_auto_test), the source package too; lintian --pedantic
+#       on both must show no E: or W:; then the .debs are installed with
+#       apt-get into a fresh bookworm root (ci/lib-root.sh) with gcc,
+#       pkg-config and cmake, where tests/consumer is built and run with
+#       pkg-config and with find_package(fdpass), and `fdpass info` runs
+#       (ci/debian/installed-check.sh).
+#   debian-package-arm64  cross-built for arm64 twice: with the test suite
+#       under qemu-aarch64, and with DEB_BUILD_OPTIONS=nocheck and the
+#       nocheck profile; each checked with lintian, file and readelf -h
+#       (Machine: AArch64), and both with the same files in each package,
+#       the same bytes but for the ELF files' build IDs.
+set -eu
+. "$(dirname "$0")/../lib.sh"
+
+leg=$1
+case "$leg" in
+debian-package|debian-package-arm64) ;;
+*) echo "ci/debian/run.sh: unknown leg '$leg'" >&2; exit 2 ;;
+esac
+# apt-get, dpkg --add-architecture, mount and chroot need root.
+[ "$(id -u)" -eq 0 ] || exec sudo "$0" "$@"
+
+work=$FDPASS_ROOT/build/ci/$leg
+out=$work/out
+mkdir -p "$work"
+rm -rf "$out"
+
+# lintian_check FILE... : lintian's whole output, then a failure on any
+# E: or W: line (overridden tags are shown as O:, with their reason in the
+# overrides files).
+lintian_check() {
+	echo "--- lintian -i --pedantic -E --show-overrides $*"
+	lintian -i --pedantic -E --display-level '>=pedantic' --show-overrides \
+		"$@" >"$work/lintian.log" 2>&1 || true
+	grep -v '^running with root privileges' "$work/lintian.log" || true
+	if grep -Eq '^[EW]: ' "$work/lintian.log"; then
+		echo "lintian: errors or warnings:"
+		grep -E '^[EW]: ' "$work/lintian.log"
+		return 1
+	fi
+	echo "lintian: no E: or W: ($(grep -c '^[IPXO]: ' "$work/lintian.log") info, pedantic, experimental or overridden lines)"
+}
+
+# check_arch DIR MACHINE : the library and the command in DIR's .debs are
+# built for MACHINE (readelf -h).
+check_arch() {
+	rm -rf "$1/x"
+	for d in "$1"/libfdpass0_*.deb "$1"/fdpass_*.deb; do
+		dpkg-deb -x "$d" "$1/x"
+	done
+	for f in "$1"/x/usr/lib/*/libfdpass.so.0.* "$1/x/usr/bin/fdpass"; do
+		[ -f "$f" ] || { echo "missing in the packages: $f"; return 1; }
+		echo "    file: $(file -b "$f")"
+		machine=$(readelf -h "$f" | sed -n 's/^ *Machine: *//p')
+		echo "    readelf -h ${f#"$1"/x}: Machine: $machine"
+		[ "$machine" = "$2" ] || { echo "$f is for $machine, not $2"; return 1; }
+	done
+}
+
+# contents DIR OBJCOPY : the files of DIR's packages (mode, size, name)
+# and their md5sums, an ELF file's without its build ID and debug link
+# (the build ID covers the build tree's RPATH, whose directory varies).
+contents() {
+	for d in "$1"/libfdpass0_*.deb "$1"/libfdpass-dev_*.deb "$1"/fdpass_*.deb; do
+		p=$(dpkg-deb -f "$d" Package)
+		dpkg-deb -c "$d" | awk -v p="$p" '{ print p, $1, $3, $6, $7, $8 }'
+		rm -rf "$1/c"
+		dpkg-deb -x "$d" "$1/c"
+		(cd "$1/c" && find . -type f | LC_ALL=C sort) | while read -r f; do
+			if [ "$(head -c 4 "$1/c/$f" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+				"$2" --remove-section=.note.gnu.build-id \
+				    --remove-section=.gnu_debuglink "$1/c/$f" "$1/c.elf"
+				echo "$p $(md5sum <"$1/c.elf" | cut -c1-32) $f (ELF, no build ID)"
+			else
+				echo "$p $(md5sum <"$1/c/$f" | cut -c1-32) $f"
+			fi
+		done
+	done
+	rm -rf "$1/c" "$1/c.elf"
+}
+
+build_deps="dpkg-dev debhelper lintian cmake gnulib mandoc mount pkgconf git xz-utils file binutils"
+case "$leg" in
+debian-package)
+	# shellcheck disable=SC2086 # a list of words
+	apt_install $build_deps build-essential libcmocka-dev
+	echo "--- packaging/build-deb.sh --source (native, tests run)"
+	"$FDPASS_ROOT/packaging/build-deb.sh" --source "$out"
+	ls -l "$out"
+	lintian_check "$out"/*.changes "$out"/*.dsc
+	arch=$(dpkg --print-architecture)
+
+	# The .debs installed into a fresh bookworm root, as a user would.
+	apt_install mmdebstrap
+	# shellcheck source=../lib-root.sh
+	. "$FDPASS_ROOT/ci/lib-root.sh"
+	root_setup "$leg" "$work"
+	mkdir -p "$root/tmp/debs" "$root/tmp/consumer"
+	cp "$out/libfdpass0_"*"_$arch.deb" "$out/libfdpass-dev_"*"_$arch.deb" \
+	    "$out/fdpass_"*"_$arch.deb" "$root/tmp/debs/"
+	cp "$FDPASS_ROOT/tests/consumer/consumer.c" \
+	    "$FDPASS_ROOT/tests/consumer/CMakeLists.txt" "$root/tmp/consumer/"
+	cp "$FDPASS_ROOT/ci/debian/installed-check.sh" "$root/tmp/"
+	echo "--- in the root: apt-get install ./*.deb gcc libc6-dev make pkg-config cmake"
+	if ! root_run "apt-get -o DPkg::Lock::Timeout=600 update -qq"; then
+		echo "ci: SKIP: apt-get update failed in the root (package mirror)" >&2
+		exit "$CI_SKIP"
+	fi
+	root_run "cd /tmp/debs && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+	    install -y -qq --no-install-recommends ./*.deb gcc libc6-dev make pkg-config cmake \
+	    >/tmp/apt.log 2>&1 || { tail -n 30 /tmp/apt.log; exit 1; }"
+	root_run "dpkg-query -W libfdpass0 libfdpass-dev fdpass"
+	root_run "sh /tmp/installed-check.sh /tmp/consumer /tmp/consumer-build"
+	;;
+debian-package-arm64)
+	add_architecture arm64
+	# shellcheck disable=SC2086 # a list of words
+	apt_install $build_deps crossbuild-essential-arm64 libcmocka-dev:arm64 qemu-user
+	echo "--- packaging/build-deb.sh --arch arm64 (tests under qemu-aarch64)"
+	"$FDPASS_ROOT/packaging/build-deb.sh" --arch arm64 "$out/check"
+	ls -l "$out/check"
+	lintian_check "$out"/check/*.changes
+	check_arch "$out/check" AArch64
+	echo "--- packaging/build-deb.sh --arch arm64 --nocheck (no test built)"
+	"$FDPASS_ROOT/packaging/build-deb.sh" --arch arm64 --nocheck "$out/nocheck"
+	ls -l "$out/nocheck"
+	lintian_check "$out"/nocheck/*.changes
+	check_arch "$out/nocheck" AArch64
+	contents "$out/check" aarch64-linux-gnu-objcopy >"$work/check.contents"
+	contents "$out/nocheck" aarch64-linux-gnu-objcopy >"$work/nocheck.contents"
+	if ! diff -u "$work/check.contents" "$work/nocheck.contents"; then
+		echo "the nocheck build's packages differ from the tested build's"
+		exit 1
+	fi
+	echo "the nocheck and the tested arm64 builds give the same files with the same contents, build IDs aside ($(grep -c ' ./' "$work/nocheck.contents") entries compared)"
+	;;
+esac
+echo "$leg: PASS"
