@@ -25,7 +25,10 @@ fail() {
 
 # setup_tmp : $tmp, removed at exit with every process still running.
 setup_tmp() {
-	tmp=$(mktemp -d "${TMPDIR:-/tmp}/fdpass-holdtest.XXXXXX") || fail "mktemp"
+	base=${TMPDIR:-/tmp}
+	# The sockets' paths must fit in sun_path (104 bytes on the BSDs).
+	[ "${#base}" -le 60 ] || base=/tmp
+	tmp=$(mktemp -d "$base/fdpass-holdtest.XXXXXX") || fail "mktemp"
 	trap cleanup EXIT
 	trap 'exit 1' INT TERM HUP
 }
