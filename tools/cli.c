@@ -9,6 +9,12 @@
 static const char usage_text[] =
     "usage: fdpass info [--json]\n"
     "       fdpass demo\n"
+    "       fdpass hold [--notify PATH] [--allow-uid UID]... SOCKET\n"
+    "       fdpass store SOCKET NAME (--listen tcp:HOST:PORT |\n"
+    "                    --listen unix:PATH | --fd N)\n"
+    "       fdpass exec SOCKET NAME... [--wait-ready] -- CMD [ARG]...\n"
+    "       fdpass list SOCKET\n"
+    "       fdpass delete SOCKET NAME\n"
     "       fdpass --version | --help\n"
     "\n"
     "  info     print the backend libfdpass was built for: limits, how\n"
@@ -16,8 +22,16 @@ static const char usage_text[] =
     "  demo     fork a child and pass it a pipe, an open file and a socket\n"
     "           over a socketpair; the child uses each, and both processes\n"
     "           check that no descriptor leaked\n"
+    "  hold     keep named descriptors for other processes, on the\n"
+    "           Unix socket SOCKET (and systemd's notify protocol on PATH)\n"
+    "  store    store a new listening socket, or descriptor N, as NAME\n"
+    "  exec     run CMD with the named descriptors at 3, 4, ... as\n"
+    "           systemd's socket activation does (LISTEN_FDS, ...)\n"
+    "  list     print each held descriptor's name and what it is\n"
+    "  delete   close every held descriptor named NAME\n"
     "\n"
-    "Exit status: 0 success, 1 a step failed, 2 usage error.\n";
+    "Exit status: 0 success, 1 a step failed, 2 usage error; exec: 126\n"
+    "CMD could not be run, 127 CMD not found.\n";
 
 void
 cli_usage(FILE *to)

@@ -59,5 +59,10 @@ int cli_close_stdout(void);
 /* The subcommands: argv[0] is the subcommand's name. */
 int cmd_info(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_hold(int argc, char **argv);
+int cmd_store(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
 
 #endif

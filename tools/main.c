@@ -5,6 +5,13 @@
  *   fdpass info [--json]   the backend table (cmd_info.c)
  *   fdpass demo            pass a pipe, a file and a socket to a child
  *                          (cmd_demo.c)
+ *   fdpass hold ...        the descriptor holder daemon (cmd_hold.c)
+ *   fdpass store ...       open or take a descriptor, store it in the
+ *                          holder (cmd_store.c)
+ *   fdpass exec ...        run a command with held descriptors, as
+ *                          systemd's socket activation (cmd_exec.c)
+ *   fdpass list SOCKET     what the holder keeps (cmd_list.c)
+ *   fdpass delete ...      close held descriptors (cmd_delete.c)
  *
  * This file only picks the subcommand and checks that its output arrived.
  */
@@ -39,6 +46,11 @@ static const struct {
 } commands[] = {
 	{ "info", cmd_info },
 	{ "demo", cmd_demo },
+	{ "hold", cmd_hold },
+	{ "store", cmd_store },
+	{ "exec", cmd_exec },
+	{ "list", cmd_list },
+	{ "delete", cmd_delete },
 	{ "--version", show_version },
 	{ "--help", show_help },
 	{ "-h", show_help },

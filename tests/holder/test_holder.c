@@ -1,0 +1,1250 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * `fdpass hold` and its clients, end to end: each test starts a holder
+ * (the real command, under FDPASS_TEST_HOLDER_WRAPPER when set, e.g.
+ * valgrind), talks to it with the protocol code of tools/holder_proto.c or
+ * with raw bytes, and stops it with SIGTERM, checking that it exits 0 and
+ * removes its socket files.  The test process's own descriptors are
+ * counted around every test (support.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "support.h"
+#include "fdpass.h"
+#include "holder_proto.h"
+
+#ifndef FDPASS_TEST_CLI
+#error "FDPASS_TEST_CLI: the fdpass command to test"
+#endif
+#ifndef FDPASS_TEST_LISTEN_CHECK
+#error "FDPASS_TEST_LISTEN_CHECK: listen_fds_check"
+#endif
+#ifndef FDPASS_TEST_HOLDER_WRAPPER
+#define FDPASS_TEST_HOLDER_WRAPPER ""
+#endif
+/* qemu-user for a cross build's binaries, "" when they run natively. */
+#ifndef FDPASS_TEST_EMULATOR
+#define FDPASS_TEST_EMULATOR ""
+#endif
+
+/* The stress: clients, and the RSS growth allowed over them. */
+#define STRESS_CLIENTS 1000
+#define STRESS_RSS_GROWTH_KB 256
+/* A stalled client is dropped after this (the holder's default: 10 s). */
+#define TEST_CLIENT_TIMEOUT_MS 1500
+
+struct running_holder {
+	pid_t spawned;		/* our child: the holder or its wrapper */
+	pid_t pid;		/* the holder itself, from INFO */
+	char dir[64];
+	char ctl[128];		/* the control socket */
+	char notify[128];	/* the notify socket */
+};
+
+static struct running_holder holder;
+
+static const char *
+holder_wrapper(void)
+{
+	const char *w = getenv("FDPASS_TEST_HOLDER_WRAPPER");
+
+	return w != NULL ? w : FDPASS_TEST_HOLDER_WRAPPER;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		continue;
+}
+
+/* In a child about to exec: only 0, 1 and 2 stay open. */
+static void
+close_from_3(void)
+{
+	int fd;
+
+	for (fd = 3; fd < 4096; fd++)
+		(void)close(fd);
+}
+
+/*
+ * In a child: executes `fdpass argv[1]...` (argv[0] is ignored), under the
+ * emulator of a cross build, as is listen_fds_check wherever it appears.
+ */
+static void
+exec_fdpass(char *const argv[])
+{
+	char *full[32];
+	size_t n = 0;
+	int i;
+
+	if (FDPASS_TEST_EMULATOR[0] != '\0')
+		full[n++] = (char *)FDPASS_TEST_EMULATOR;
+	full[n++] = (char *)FDPASS_TEST_CLI;
+	for (i = 1; argv[i] != NULL && n < 30; i++) {
+		if (strcmp(argv[i], FDPASS_TEST_LISTEN_CHECK) == 0 &&
+		    FDPASS_TEST_EMULATOR[0] != '\0')
+			full[n++] = (char *)FDPASS_TEST_EMULATOR;
+		full[n++] = argv[i];
+	}
+	full[n] = NULL;
+	execv(full[0], full);
+	_exit(126);
+}
+
+/* Whether the holder's RSS is its own (not valgrind's or qemu's). */
+static int
+holder_runs_natively(void)
+{
+	return holder_wrapper()[0] == '\0' && FDPASS_TEST_EMULATOR[0] == '\0';
+}
+
+/* A connection, or -1 while the holder is not there yet. */
+static int
+try_connect(const char *path)
+{
+	return holder_connect(path);
+}
+
+static int
+xconnect(void)
+{
+	int sock = holder_connect(holder.ctl);
+
+	if (sock == -1)
+		fail_msg("connect %s: %s", holder.ctl, strerror(errno));
+	return sock;
+}
+
+/* One request on an open connection; returns the reply's code. */
+static int
+request_on(int sock, int code, const void *payload, size_t len,
+    const int *fds, size_t nfds, struct holder_reply *r)
+{
+	assert_int_equal(holder_send(sock, code, payload, len, fds, nfds), 0);
+	assert_int_equal(holder_recv(sock, r), 0);
+	return r->header.code;
+}
+
+/* One request on a connection of its own. */
+static int
+request(int code, const void *payload, size_t len, const int *fds,
+    size_t nfds, struct holder_reply *r)
+{
+	int sock = xconnect(), rc;
+
+	rc = request_on(sock, code, payload, len, fds, nfds, r);
+	xclose(sock);
+	return rc;
+}
+
+static void
+get_info(struct holder_info *info)
+{
+	struct holder_reply r;
+
+	assert_int_equal(request(HOLDER_INFO, NULL, 0, NULL, 0, &r), HOLDER_OK);
+	assert_int_equal(holder_info_decode(&r, info), 0);
+}
+
+static void
+store(const char *name, int fd)
+{
+	struct holder_reply r;
+
+	if (request(HOLDER_STORE, name, strlen(name), &fd, 1, &r) != HOLDER_OK)
+		fail_msg("STORE %s: %s", name, holder_error_text(&r));
+}
+
+/* RETRIEVE: returns the count, descriptors in r (the caller closes). */
+static size_t
+retrieve(const char *name, struct holder_reply *r)
+{
+	if (request(HOLDER_RETRIEVE, name, strlen(name), NULL, 0, r) !=
+	    HOLDER_OK)
+		fail_msg("RETRIEVE %s: %s", name, holder_error_text(r));
+	return r->nfds;
+}
+
+/* The error reply's code, and the holder closed the connection. */
+static void
+assert_error_then_closed(int sock, enum holder_error want)
+{
+	struct holder_reply r;
+	ssize_t n;
+	char byte;
+
+	assert_int_equal(holder_recv(sock, &r), 0);
+	if (r.header.code != HOLDER_ERROR)
+		fail_msg("expected an error reply, got 0x%02x", r.header.code);
+	if (holder_get_u32(r.payload) != (uint32_t)want)
+		fail_msg("error %u (%s), expected %d",
+		    holder_get_u32(r.payload), holder_error_text(&r), want);
+	/* End of file, or a reset where the holder closed with our bytes
+	   unread. */
+	n = read(sock, &byte, 1);
+	if (n != 0 && !(n == -1 && errno == ECONNRESET))
+		fail_msg("the holder did not close: read %zd (%s)", n,
+		    n == -1 ? strerror(errno) : "data");
+}
+
+static void
+spawn_holder(char *const extra[])
+{
+	char *argv[16];
+	size_t n = 0;
+
+	if (holder_wrapper()[0] != '\0')
+		argv[n++] = (char *)holder_wrapper();
+	if (FDPASS_TEST_EMULATOR[0] != '\0')
+		argv[n++] = (char *)FDPASS_TEST_EMULATOR;
+	argv[n++] = (char *)FDPASS_TEST_CLI;
+	argv[n++] = (char *)"hold";
+	argv[n++] = (char *)"--notify";
+	argv[n++] = holder.notify;
+	while (extra != NULL && *extra != NULL)
+		argv[n++] = *extra++;
+	argv[n++] = holder.ctl;
+	argv[n] = NULL;
+	assert_int_not_equal(holder.spawned = fork(), -1);
+	if (holder.spawned == 0) {
+		close_from_3();
+		setenv("FDPASS_HOLD_CLIENT_TIMEOUT_MS", "1500", 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+}
+
+/* Until the holder answers (valgrind takes its time), then its pid. */
+static void
+wait_for_holder(void)
+{
+	struct holder_info info;
+	int sock, status, tries;
+
+	for (tries = 0; tries < 3000; tries++) {
+		if ((sock = try_connect(holder.ctl)) != -1) {
+			xclose(sock);
+			get_info(&info);
+			holder.pid = (pid_t)info.pid;
+			return;
+		}
+		if (waitpid(holder.spawned, &status, WNOHANG) ==
+		    holder.spawned)
+			fail_msg("the holder exited at start (status %d)",
+			    status);
+		sleep_ms(20);
+	}
+	fail_msg("the holder did not come up at %s", holder.ctl);
+}
+
+static void
+start_holder(char *const extra[])
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(holder.dir, sizeof holder.dir, "%s/fdpass-hold.XXXXXX",
+	    tmp != NULL && strlen(tmp) < 32 ? tmp : "/tmp");
+	assert_non_null(mkdtemp(holder.dir));
+	snprintf(holder.ctl, sizeof holder.ctl, "%s/h.sock", holder.dir);
+	snprintf(holder.notify, sizeof holder.notify, "%s/n.sock",
+	    holder.dir);
+	spawn_holder(extra);
+	wait_for_holder();
+}
+
+/* Signals the holder and expects a clean exit: 0, socket files gone. */
+static void
+stop_holder(int sig)
+{
+	struct stat st;
+	int status;
+
+	assert_int_equal(kill(holder.pid, sig), 0);
+	assert_int_equal(waitpid(holder.spawned, &status, 0), holder.spawned);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("the holder did not exit 0 on signal %d (status "
+		    "0x%x)", sig, status);
+	assert_int_equal(stat(holder.ctl, &st), -1);
+	assert_int_equal(stat(holder.notify, &st), -1);
+	assert_int_equal(rmdir(holder.dir), 0);
+}
+
+static int
+setup(void **state)
+{
+	fd_baseline_setup(state);
+	start_holder(NULL);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	stop_holder(SIGTERM);
+	return fd_baseline_teardown(state);
+}
+
+#define holder_test(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+/* ---- protocol round trips ---- */
+
+static void
+test_store_retrieve_same_pipe(void **state)
+{
+	struct holder_reply r;
+	int p[2];
+
+	(void)state;
+	xpipe(p);
+	store("pipe", p[1]);
+	xclose(p[1]);	/* the holder's copy keeps the pipe open */
+	assert_int_equal(retrieve("pipe", &r), 1);
+	assert_true(has_cloexec(r.fds[0]));
+	assert_same_pipe(p[0], r.fds[0]);
+	xclose(r.fds[0]);
+	xclose(p[0]);
+}
+
+static void
+test_same_name_keeps_order(void **state)
+{
+	struct holder_reply r;
+	uint32_t count;
+	int a[2], b[2];
+
+	(void)state;
+	xpipe(a);
+	xpipe(b);
+	store("twice", a[1]);
+	store("twice", b[1]);
+	assert_int_equal(retrieve("twice", &r), 2);
+	assert_same_pipe(a[0], r.fds[0]);
+	assert_same_pipe(b[0], r.fds[1]);
+	holder_reply_close_fds(&r);
+
+	assert_int_equal(request(HOLDER_DELETE, "twice", 5, NULL, 0, &r),
+	    HOLDER_OK);
+	count = holder_get_u32(r.payload);
+	assert_int_equal(count, 2);
+	assert_int_equal(request(HOLDER_RETRIEVE, "twice", 5, NULL, 0, &r),
+	    HOLDER_ERROR);
+	assert_int_equal(holder_get_u32(r.payload), HOLDER_E_NOT_FOUND);
+	xclose_all(a, 2);
+	xclose_all(b, 2);
+}
+
+static void
+test_same_socket_stored_once(void **state)
+{
+	struct holder_reply r;
+	int sv[2];
+
+	(void)state;
+	xsocketpair(SOCK_STREAM, sv);
+	store("sock", sv[0]);
+	store("sock", sv[0]);	/* systemd suppresses it too */
+	assert_int_equal(retrieve("sock", &r), 1);
+	holder_reply_close_fds(&r);
+	/* Under another name: refused, not silently ignored. */
+	assert_int_equal(request(HOLDER_STORE, "other", 5, &sv[0], 1, &r),
+	    HOLDER_ERROR);
+	assert_int_equal(holder_get_u32(r.payload), HOLDER_E_ALREADY_HELD);
+	assert_string_equal(holder_error_text(&r),
+	    "this socket is already held as 'sock'");
+	xclose_all(sv, 2);
+}
+
+/* A listening TCP socket on 127.0.0.1, its port in *port. */
+static int
+tcp_listener(unsigned *port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int fd;
+
+	assert_int_not_equal(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static int
+unix_listener(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	assert_int_not_equal(fd = socket(AF_UNIX, SOCK_STREAM, 0), -1);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	return fd;
+}
+
+static void
+test_list_says_what_each_is(void **state)
+{
+	char upath[160], want[4][200];
+	struct holder_reply r;
+	unsigned port;
+	int tcp, unx, p[2], file, sock, i;
+
+	(void)state;
+	snprintf(upath, sizeof upath, "%s/u.sock", holder.dir);
+	tcp = tcp_listener(&port);
+	unx = unix_listener(upath);
+	xpipe(p);
+	assert_int_not_equal(file = open("/dev/null", O_RDONLY), -1);
+	store("web", tcp);
+	store("local", unx);
+	store("pipe", p[0]);
+	store("null", file);
+	snprintf(want[0], sizeof want[0], "web%c%s 127.0.0.1:%u", 0,
+	    "tcp listener", port);
+	snprintf(want[1], sizeof want[1], "local%cunix listener %s", 0, upath);
+	snprintf(want[2], sizeof want[2], "pipe%cpipe", 0);
+	snprintf(want[3], sizeof want[3], "null%ccharacter device", 0);
+
+	sock = xconnect();
+	assert_int_equal(request_on(sock, HOLDER_LIST, NULL, 0, NULL, 0, &r),
+	    HOLDER_ENTRY);
+	for (i = 0; i < 4; i++) {
+		size_t name_len = strlen(want[i]);
+		const char *what = want[i] + name_len + 1;
+#ifndef SO_ACCEPTCONN
+		/* Without SO_ACCEPTCONN (OpenBSD) "listener" is unknown. */
+		if (i < 2)
+			what = i == 0 ? "tcp" : "unix";
+#endif
+		if (i > 0)
+			assert_int_equal(holder_recv(sock, &r), 0);
+		assert_int_equal(r.header.code, HOLDER_ENTRY);
+		assert_string_equal((char *)r.payload, want[i]);
+		if (strncmp((char *)r.payload + name_len + 1, what,
+		    strlen(what)) != 0)
+			fail_msg("entry %d: '%s', expected '%s'", i,
+			    (char *)r.payload + name_len + 1, what);
+	}
+	assert_int_equal(holder_recv(sock, &r), 0);
+	assert_int_equal(r.header.code, HOLDER_OK);
+	xclose(sock);
+	xclose(tcp);
+	xclose(unx);
+	assert_int_equal(unlink(upath), 0);
+	xclose_all(p, 2);
+	xclose(file);
+}
+
+static void
+test_bad_names_refused(void **state)
+{
+	static const char *const bad[] = { "", "a:b", "tab\there",
+	    "del\x7f", "h\xc3\xa9" };
+	char long_name[HOLDER_NAME_MAX + 2];
+	struct holder_reply r;
+	size_t i;
+	int p[2], sock;
+
+	(void)state;
+	xpipe(p);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		sock = xconnect();
+		assert_int_equal(holder_send(sock, HOLDER_STORE, bad[i],
+		    strlen(bad[i]), &p[1], 1), 0);
+		assert_error_then_closed(sock, HOLDER_E_BAD_NAME);
+		xclose(sock);
+	}
+	memset(long_name, 'n', sizeof long_name);
+	sock = xconnect();
+	assert_int_equal(holder_send(sock, HOLDER_RETRIEVE, long_name,
+	    HOLDER_NAME_MAX + 1, NULL, 0), 0);
+	assert_error_then_closed(sock, HOLDER_E_BAD_NAME);
+	xclose(sock);
+	/* 255 bytes and every printable character but ':' are fine. */
+	long_name[HOLDER_NAME_MAX] = '\0';
+	store(long_name, p[1]);
+	store("a b!~\"'", p[1]);
+	assert_int_equal(request(HOLDER_DELETE, long_name, HOLDER_NAME_MAX,
+	    NULL, 0, &r), HOLDER_OK);
+	xclose_all(p, 2);
+}
+
+/* ---- malformed frames: an error reply, then the connection closed ---- */
+
+/* Sends raw bytes (with fds) as one message. */
+static void
+send_raw(int sock, const void *bytes, size_t len, const int *fds,
+    size_t nfds)
+{
+	struct iovec iov = { (void *)bytes, len };
+
+	assert_int_equal(fdpass_send_with_fds(sock, &iov, 1, fds, nfds),
+	    (ssize_t)len);
+}
+
+static void
+raw_header(unsigned char *out, int version, int code, int nfds,
+    uint32_t length)
+{
+	struct holder_header h = { (uint8_t)version, (uint8_t)code,
+	    (uint16_t)nfds, length };
+
+	holder_header_encode(&h, out);
+}
+
+static void
+expect_malformed(const unsigned char *bytes, size_t len, const int *fds,
+    size_t nfds)
+{
+	int sock = xconnect();
+
+	send_raw(sock, bytes, len, fds, nfds);
+	assert_int_equal(shutdown(sock, SHUT_WR), 0);
+	assert_error_then_closed(sock, HOLDER_E_MALFORMED);
+	xclose(sock);
+}
+
+/*
+ * INFO once the holder has closed every other connection (and with each
+ * what it held for it): its only connection is the one asking.
+ */
+static struct holder_info
+holder_settled(void)
+{
+	struct holder_info info = { 0 };
+	int tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		struct holder_reply r;
+
+		/* BUSY while the holder has not yet seen the others go. */
+		if (request(HOLDER_INFO, NULL, 0, NULL, 0, &r) == HOLDER_OK) {
+			assert_int_equal(holder_info_decode(&r, &info), 0);
+			if (info.connections == 1)
+				break;
+		}
+		sleep_ms(10);
+	}
+	assert_int_equal(info.connections, 1);
+	return info;
+}
+
+static void
+test_malformed_frames(void **state)
+{
+	unsigned char frame[HOLDER_HEADER_SIZE + 8];
+	struct holder_info before;
+	int p[2];
+
+	(void)state;
+	xpipe(p);
+	get_info(&before);
+	if (before.open_fds == UINT32_MAX)
+		skip();
+	raw_header(frame, 2, HOLDER_LIST, 0, 0);
+	expect_malformed(frame, HOLDER_HEADER_SIZE, NULL, 0);
+	raw_header(frame, HOLDER_VERSION, 99, 0, 0);
+	expect_malformed(frame, HOLDER_HEADER_SIZE, NULL, 0);
+	raw_header(frame, HOLDER_VERSION, HOLDER_RETRIEVE, 0, 5000);
+	expect_malformed(frame, HOLDER_HEADER_SIZE, NULL, 0);
+	raw_header(frame, HOLDER_VERSION, HOLDER_STORE, 65, 1);
+	expect_malformed(frame, HOLDER_HEADER_SIZE, NULL, 0);
+	/* A STORE that announces a descriptor and sends none. */
+	raw_header(frame, HOLDER_VERSION, HOLDER_STORE, 1, 1);
+	frame[HOLDER_HEADER_SIZE] = 'x';
+	expect_malformed(frame, HOLDER_HEADER_SIZE + 1, NULL, 0);
+	/* Descriptors with a request that takes none: closed by the
+	   holder, which the count below proves. */
+	raw_header(frame, HOLDER_VERSION, HOLDER_LIST, 0, 0);
+	expect_malformed(frame, HOLDER_HEADER_SIZE, p, 2);
+	/* More descriptors than announced. */
+	raw_header(frame, HOLDER_VERSION, HOLDER_STORE, 1, 1);
+	expect_malformed(frame, HOLDER_HEADER_SIZE + 1, p, 2);
+	assert_int_equal(holder_settled().open_fds, before.open_fds);
+	xclose_all(p, 2);
+}
+
+/* ---- robustness ---- */
+
+static void
+test_stalled_client_blocks_nobody(void **state)
+{
+	unsigned char frame[HOLDER_HEADER_SIZE];
+	struct holder_reply r;
+	int stalled, p[2];
+	char byte;
+
+	(void)state;
+	xpipe(p);
+	stalled = xconnect();
+	raw_header(frame, HOLDER_VERSION, HOLDER_STORE, 1, 4);
+	send_raw(stalled, frame, 3, NULL, 0);	/* and then nothing */
+	/* Others are served meanwhile. */
+	store("live", p[1]);
+	assert_int_equal(retrieve("live", &r), 1);
+	assert_same_pipe(p[0], r.fds[0]);
+	holder_reply_close_fds(&r);
+	/* The stalled one is dropped at its deadline, without a reply. */
+	assert_int_equal(read(stalled, &byte, 1), 0);
+	xclose(stalled);
+	xclose_all(p, 2);
+}
+
+/*
+ * One client of the stress: stores, retrieves, deletes, and dies in its
+ * own way.
+ */
+static void
+dying_client(int way, int wfd)
+{
+	unsigned char frame[HOLDER_HEADER_SIZE + 4];
+	struct holder_reply r;
+	int sock = xconnect();
+
+	assert_int_equal(request_on(sock, HOLDER_STORE, "stress", 6, &wfd, 1,
+	    &r), HOLDER_OK);
+	assert_int_equal(request_on(sock, HOLDER_RETRIEVE, "stress", 6, NULL,
+	    0, &r), HOLDER_OK);
+	holder_reply_close_fds(&r);
+	if (way == 3) {
+		/* Gone before reading a reply that carries a descriptor
+		   (the entry may survive: the next client deletes it). */
+		assert_int_equal(holder_send(sock, HOLDER_RETRIEVE, "stress",
+		    6, NULL, 0), 0);
+		assert_int_equal(holder_send(sock, HOLDER_DELETE, "stress", 6,
+		    NULL, 0), 0);
+		xclose(sock);
+		return;
+	}
+	assert_int_equal(request_on(sock, HOLDER_DELETE, "stress", 6, NULL,
+	    0, &r), HOLDER_OK);
+	raw_header(frame, HOLDER_VERSION, HOLDER_STORE, 1, 4);
+	memcpy(frame + HOLDER_HEADER_SIZE, "stre", 4);
+	if (way == 1)		/* gone in the middle of a header */
+		send_raw(sock, frame, 5, NULL, 0);
+	else if (way == 2)	/* gone with a descriptor in flight */
+		send_raw(sock, frame, HOLDER_HEADER_SIZE + 2, &wfd, 1);
+	xclose(sock);		/* way 0: gone between requests */
+}
+
+/* A real process that dies in the middle of a request. */
+static void
+dying_process(int wfd)
+{
+	unsigned char frame[HOLDER_HEADER_SIZE + 4];
+	pid_t pid;
+	int status, sock;
+
+	assert_int_not_equal(pid = fork(), -1);
+	if (pid == 0) {
+		if ((sock = holder_connect(holder.ctl)) == -1)
+			_exit(1);
+		raw_header(frame, HOLDER_VERSION, HOLDER_STORE, 1, 4);
+		send_raw(sock, frame, HOLDER_HEADER_SIZE + 1, &wfd, 1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+}
+
+/* count clients, then what they left is deleted and the holder idle. */
+static struct holder_info
+run_dying_clients(int count, int wfd)
+{
+	struct holder_reply r;
+	int i;
+
+	for (i = 0; i < count; i++) {
+		if (i % 10 == 9)
+			dying_process(wfd);
+		else
+			dying_client(i % 4, wfd);
+	}
+	(void)request(HOLDER_DELETE, "stress", 6, NULL, 0, &r);
+	return holder_settled();
+}
+
+/* The 65th connection is refused with BUSY; the holder then goes on. */
+static void
+test_too_many_connections(void **state)
+{
+	int socks[64], extra, p[2];
+	struct holder_reply r;
+	size_t i;
+
+	(void)state;
+	xpipe(p);
+	for (i = 0; i < 64; i++)
+		socks[i] = xconnect();
+	extra = xconnect();
+	assert_error_then_closed(extra, HOLDER_E_BUSY);
+	xclose(extra);
+	for (i = 0; i < 64; i++)
+		xclose(socks[i]);
+	(void)holder_settled();
+	store("after", p[1]);
+	assert_int_equal(retrieve("after", &r), 1);
+	holder_reply_close_fds(&r);
+	xclose_all(p, 2);
+}
+
+/* 64 descriptors under a name, 1024 in all; past that, FULL. */
+static void
+test_limits_on_entries(void **state)
+{
+	int fds[HOLDER_FRAME_FDS_MAX], p[2];
+	struct holder_reply r;
+	struct rlimit rl;
+	char name[16];
+	size_t i;
+
+	(void)state;
+	xpipe(p);
+	for (i = 0; i < HOLDER_FRAME_FDS_MAX; i++)
+		fds[i] = p[1];
+	assert_int_equal(request(HOLDER_STORE, "full", 4, fds,
+	    HOLDER_FRAME_FDS_MAX, &r), HOLDER_OK);
+	assert_int_equal(holder_get_u32(r.payload), HOLDER_FRAME_FDS_MAX);
+	assert_int_equal(request(HOLDER_STORE, "full", 4, fds, 1, &r),
+	    HOLDER_ERROR);
+	assert_int_equal(holder_get_u32(r.payload), HOLDER_E_FULL);
+	assert_int_equal(retrieve("full", &r), HOLDER_FRAME_FDS_MAX);
+	holder_reply_close_fds(&r);
+	/* The whole table, where the holder may have that many open. */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2048) {
+		xclose_all(p, 2);
+		return;
+	}
+	for (i = 1; i < 1024 / HOLDER_FRAME_FDS_MAX; i++) {
+		snprintf(name, sizeof name, "full%zu", i);
+		assert_int_equal(request(HOLDER_STORE, name, strlen(name), fds,
+		    HOLDER_FRAME_FDS_MAX, &r), HOLDER_OK);
+	}
+	assert_int_equal(request(HOLDER_STORE, "one-more", 8, fds, 1, &r),
+	    HOLDER_ERROR);
+	assert_int_equal(holder_get_u32(r.payload), HOLDER_E_FULL);
+	assert_string_equal(holder_error_text(&r),
+	    "the holder is full (1024 descriptors)");
+	xclose_all(p, 2);
+}
+
+static void
+test_stress_dying_clients(void **state)
+{
+	struct holder_info before, after;
+	struct holder_reply r;
+	int p[2];
+
+	(void)state;
+	xpipe(p);
+	/* Warm up: every code path once, every lazily built thing built. */
+	before = run_dying_clients(100, p[1]);
+	after = run_dying_clients(STRESS_CLIENTS, p[1]);
+	print_message("holder after %d dying clients: %u -> %u descriptors, "
+	    "peak RSS %u -> %u KiB\n", STRESS_CLIENTS, before.open_fds,
+	    after.open_fds, before.peak_rss_kb, after.peak_rss_kb);
+	if (before.open_fds != UINT32_MAX)
+		assert_int_equal(after.open_fds, before.open_fds);
+	assert_int_equal(after.entries, 0);
+	/* Under valgrind or qemu the RSS is theirs. */
+	if (holder_runs_natively() &&
+	    after.peak_rss_kb > before.peak_rss_kb + STRESS_RSS_GROWTH_KB)
+		fail_msg("peak RSS grew by %u KiB",
+		    after.peak_rss_kb - before.peak_rss_kb);
+	/* Still serving. */
+	store("after", p[1]);
+	assert_int_equal(retrieve("after", &r), 1);
+	holder_reply_close_fds(&r);
+	xclose_all(p, 2);
+}
+
+static void
+test_sigint_clean_exit(void **state)
+{
+	char byte;
+	int p[2];
+
+	fd_baseline_setup(state);
+	start_holder(NULL);
+	xpipe(p);
+	store("held", p[1]);	/* closed by the holder on the way out */
+	xclose(p[1]);
+	stop_holder(SIGINT);
+	/* Its copy is closed: the pipe has no writer left. */
+	assert_int_equal(read(p[0], &byte, 1), 0);
+	xclose(p[0]);
+	assert_int_equal(fd_baseline_teardown(state), 0);
+}
+
+static void
+test_busy_path_refused(void **state)
+{
+	struct holder_info info;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	/* A second holder on the same, live, socket must not take it. */
+	assert_int_not_equal(pid = fork(), -1);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(devnull, 2);
+		close_from_3();
+		exec_fdpass((char *[]){ (char *)"fdpass", (char *)"hold",
+		    holder.ctl, NULL });
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	/* The first still answers. */
+	get_info(&info);
+	assert_int_equal(info.pid, holder.pid);
+}
+
+/* As root: a uid that is not allowed is refused, an allowed one served. */
+static void
+test_other_uid_refused(void **state)
+{
+	char *const extra[] = { (char *)"--allow-uid", (char *)"12345", NULL };
+	uid_t uids[2] = { 12345, 23456 };
+	int expect_ok[2] = { 1, 0 }, i;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	stop_holder(SIGTERM);
+	start_holder(extra);
+	assert_int_equal(chmod(holder.dir, 0755), 0);
+	for (i = 0; i < 2; i++) {
+		struct holder_reply r;
+		pid_t pid;
+		int status, sock, code;
+
+		assert_int_not_equal(pid = fork(), -1);
+		if (pid == 0) {
+			if (setgid(65534) == -1 || setuid(uids[i]) == -1)
+				_exit(10);
+			if ((sock = holder_connect(holder.ctl)) == -1)
+				_exit(11);
+			if (holder_send(sock, HOLDER_LIST, NULL, 0, NULL, 0) ==
+			    -1 && errno != EPIPE && errno != ECONNRESET)
+				_exit(12);
+			if (holder_recv(sock, &r) == -1)
+				_exit(13);
+			code = r.header.code;
+			if (code == HOLDER_ERROR && holder_get_u32(r.payload)
+			    != HOLDER_E_DENIED)
+				_exit(14);
+			_exit(code == HOLDER_OK ? 0 : code == HOLDER_ERROR ?
+			    1 : 15);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), expect_ok[i] ? 0 : 1);
+	}
+}
+
+/* ---- the notify protocol ---- */
+
+static int
+notify_socket(void)
+{
+	struct sockaddr_un sun;
+	int sock;
+
+	assert_int_not_equal(sock = socket(AF_UNIX, SOCK_DGRAM, 0), -1);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, holder.notify, strlen(holder.notify));
+	assert_int_equal(connect(sock, (struct sockaddr *)&sun, sizeof sun), 0);
+	return sock;
+}
+
+static void
+notify(const char *text, const int *fds, size_t nfds)
+{
+	struct iovec iov = { (void *)text, strlen(text) };
+	int sock = notify_socket();
+
+	assert_int_equal(fdpass_send_with_fds(sock, &iov, 1, fds, nfds),
+	    (ssize_t)strlen(text));
+	xclose(sock);
+}
+
+/* Entries named name, after the datagrams sent so far are applied. */
+static size_t
+count_named_eventually(const char *name, size_t want)
+{
+	struct holder_reply r;
+	size_t n = 0;
+	int tries;
+
+	for (tries = 0; tries < 300; tries++) {
+		if (request(HOLDER_RETRIEVE, name, strlen(name), NULL, 0,
+		    &r) == HOLDER_OK)
+			n = r.nfds;
+		else
+			n = 0;
+		holder_reply_close_fds(&r);
+		if (n == want)
+			break;
+		sleep_ms(10);
+	}
+	return n;
+}
+
+static void
+test_notify_fdstore(void **state)
+{
+	struct holder_reply r;
+	int a[2], b[2], c[2];
+	char byte;
+
+	(void)state;
+	xpipe(a);
+	xpipe(b);
+	xpipe(c);
+	/* Several descriptors in one message share the name, in order. */
+	notify("FDSTORE=1\nFDNAME=web", (int[]){ a[1], b[1] }, 2);
+	assert_int_equal(count_named_eventually("web", 2), 2);
+	assert_int_equal(retrieve("web", &r), 2);
+	assert_same_pipe(a[0], r.fds[0]);
+	assert_same_pipe(b[0], r.fds[1]);
+	holder_reply_close_fds(&r);
+	/* No FDNAME=, or an invalid one: "stored". */
+	notify("FDSTORE=1", &c[1], 1);
+	notify("FDNAME=no:colons\nFDSTORE=1", &c[1], 1);
+	assert_int_equal(count_named_eventually("stored", 2), 2);
+	/* FDSTORE=1 without descriptors changes nothing. */
+	notify("FDSTORE=1\nFDNAME=empty", NULL, 0);
+	/* FDSTOREREMOVE=1 closes every descriptor of the name. */
+	notify("FDSTOREREMOVE=1\nFDNAME=web", NULL, 0);
+	assert_int_equal(count_named_eventually("web", 0), 0);
+	assert_int_equal(count_named_eventually("empty", 0), 0);
+	xclose(a[1]);
+	xclose(b[1]);
+	assert_int_equal(read(a[0], &byte, 1), 0);
+	assert_int_equal(read(b[0], &byte, 1), 0);
+	xclose_all(a, 1);
+	xclose_all(b, 1);
+	xclose_all(c, 2);
+}
+
+static void
+test_notify_fds_without_fdstore_closed(void **state)
+{
+	struct holder_info before, after;
+	int p[2];
+	char byte;
+
+	(void)state;
+	xpipe(p);
+	get_info(&before);
+	notify("STATUS=hello", &p[1], 1);
+	notify("FDSTOREREMOVE=1", &p[1], 1);	/* no name: ignored */
+	xclose(p[1]);
+	/* The holder's copies are closed: the pipe has no writer left. */
+	assert_int_equal(read(p[0], &byte, 1), 0);
+	xclose(p[0]);
+	after = holder_settled();
+	assert_int_equal(after.open_fds, before.open_fds);
+	assert_int_equal(after.entries, 0);
+}
+
+static void
+test_notify_ready_counted(void **state)
+{
+	struct holder_info info;
+	int tries;
+
+	(void)state;
+	get_info(&info);
+	assert_int_equal(info.ready_count, 0);
+	assert_string_equal(info.notify_path, holder.notify);
+	notify("READY=1\nMAINPID=4242\nSTATUS=up", NULL, 0);
+	for (tries = 0; tries < 300 && info.ready_count == 0; tries++) {
+		sleep_ms(10);
+		get_info(&info);
+	}
+	assert_int_equal(info.ready_count, 1);
+	assert_int_equal(info.ready_mainpid, 4242);
+}
+
+#ifdef __linux__
+/*
+ * What libsystemd's sd_pid_notify_with_fds() sends when the pid or the
+ * uid differ: SCM_CREDENTIALS next to SCM_RIGHTS.  Raw sendmsg, since the
+ * library sends only descriptors.
+ */
+static void
+test_notify_with_credentials(void **state)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred)) +
+		    CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct ucred cred = { getpid(), getuid(), getgid() };
+	struct iovec iov = { (void *)"FDSTORE=1\nFDNAME=cred", 21 };
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	struct holder_reply r;
+	int p[2], sock;
+
+	(void)state;
+	xpipe(p);
+	memset(&control, 0, sizeof control);
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control.buf;
+	msg.msg_controllen = sizeof control.buf;
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_CREDENTIALS;
+	cm->cmsg_len = CMSG_LEN(sizeof cred);
+	memcpy(CMSG_DATA(cm), &cred, sizeof cred);
+	cm = CMSG_NXTHDR(&msg, cm);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &p[1], sizeof(int));
+	sock = notify_socket();
+	assert_int_equal(sendmsg(sock, &msg, 0), 21);
+	xclose(sock);
+	assert_int_equal(count_named_eventually("cred", 1), 1);
+	assert_int_equal(retrieve("cred", &r), 1);
+	assert_same_pipe(p[0], r.fds[0]);
+	holder_reply_close_fds(&r);
+	xclose_all(p, 2);
+}
+#endif
+
+/* ---- fdpass exec ---- */
+
+/*
+ * Runs `fdpass exec` with only 0, 1, 2 open, so that the holder
+ * connection takes 3 and the descriptors arrive at 4.. inside the range
+ * they must move into.  Returns the exit status.
+ */
+static int
+run_exec(char *const argv[], int quiet)
+{
+	pid_t pid;
+	int status;
+
+	assert_int_not_equal(pid = fork(), -1);
+	if (pid == 0) {
+		if (quiet) {
+			int devnull = open("/dev/null", O_WRONLY);
+
+			dup2(devnull, 2);
+		}
+		close_from_3();
+		unsetenv("LISTEN_FDS");
+		setenv("LISTEN_PID", "1", 1);	/* stale: must be replaced */
+		exec_fdpass(argv);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void
+assert_reads(int fd, const char *want)
+{
+	char buf[32];
+	ssize_t n;
+
+	assert_true((n = read(fd, buf, sizeof buf - 1)) > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, want);
+}
+
+static void
+test_exec_places_descriptors(void **state)
+{
+	int a[2], b1[2], b2[2];
+	char *argv[] = { (char *)"fdpass", (char *)"exec", holder.ctl,
+	    (char *)"a", (char *)"b", (char *)"--",
+	    (char *)FDPASS_TEST_LISTEN_CHECK, (char *)"a:b:b", holder.notify,
+	    NULL };
+
+	(void)state;
+	xpipe(a);
+	xpipe(b1);
+	xpipe(b2);
+	store("a", a[1]);
+	store("b", b1[1]);
+	store("b", b2[1]);
+	assert_int_equal(run_exec(argv, 0), 0);
+	assert_reads(a[0], "fd 3\n");
+	assert_reads(b1[0], "fd 4\n");
+	assert_reads(b2[0], "fd 5\n");
+	xclose_all(a, 2);
+	xclose_all(b1, 2);
+	xclose_all(b2, 2);
+}
+
+static void
+test_exec_unknown_name_fails(void **state)
+{
+	char *argv[] = { (char *)"fdpass", (char *)"exec", holder.ctl,
+	    (char *)"missing", (char *)"--", (char *)"true", NULL };
+
+	(void)state;
+	assert_int_equal(run_exec(argv, 1), 1);
+}
+
+static void
+test_exec_wait_ready(void **state)
+{
+	int p[2];
+	char *ready[] = { (char *)"fdpass", (char *)"exec", holder.ctl,
+	    (char *)"p", (char *)"--wait-ready", (char *)"--",
+	    (char *)FDPASS_TEST_LISTEN_CHECK, (char *)"p", holder.notify,
+	    (char *)"--ready", NULL };
+	char *dies[] = { (char *)"fdpass", (char *)"exec", holder.ctl,
+	    (char *)"p", (char *)"--wait-ready", (char *)"--",
+	    (char *)"false", NULL };
+	struct holder_info info;
+
+	(void)state;
+	xpipe(p);
+	store("p", p[1]);
+	assert_int_equal(run_exec(ready, 0), 0);
+	/* It returned on READY=1, with the command still running. */
+	get_info(&info);
+	assert_int_equal(info.ready_count, 1);
+	assert_reads(p[0], "fd 3\n");
+	/* A command that dies first is a failure. */
+	assert_int_equal(run_exec(dies, 1), 1);
+	xclose_all(p, 2);
+}
+
+/* ---- the client commands ---- */
+
+/*
+ * Runs `fdpass ARGS...` with stdin from /dev/null; its stdout, up to
+ * size - 1 bytes, in out.  Returns the exit status.
+ */
+static int
+run_cli(char *const argv[], char *out, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+	int p[2], status;
+
+	xpipe(p);
+	assert_int_not_equal(pid = fork(), -1);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		dup2(devnull, 0);
+		dup2(p[1], 1);
+		close_from_3();
+		exec_fdpass(argv);
+	}
+	xclose(p[1]);
+	while (got < size - 1 && (n = read(p[0], out + got,
+	    size - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	xclose(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static void
+test_cli_store_list_delete(void **state)
+{
+	char out[1024], want[512], upath[160], uspec[170];
+	char *tcp[] = { (char *)"fdpass", (char *)"store", holder.ctl,
+	    (char *)"web", (char *)"--listen", (char *)"tcp:127.0.0.1:0", NULL };
+	char *unx[] = { (char *)"fdpass", (char *)"store", holder.ctl,
+	    (char *)"local", (char *)"--listen", uspec, NULL };
+	char *fd0[] = { (char *)"fdpass", (char *)"store", holder.ctl,
+	    (char *)"stdin", (char *)"--fd", (char *)"0", NULL };
+	char *list[] = { (char *)"fdpass", (char *)"list", holder.ctl, NULL };
+	char *del[] = { (char *)"fdpass", (char *)"delete", holder.ctl,
+	    (char *)"web", NULL };
+
+	(void)state;
+	snprintf(upath, sizeof upath, "%s/u.sock", holder.dir);
+	snprintf(uspec, sizeof uspec, "unix:%s", upath);
+	assert_int_equal(run_cli(tcp, out, sizeof out), 0);
+	assert_int_equal(run_cli(unx, out, sizeof out), 0);
+	assert_int_equal(run_cli(fd0, out, sizeof out), 0);
+	assert_int_equal(run_cli(list, out, sizeof out), 0);
+#ifdef SO_ACCEPTCONN
+	snprintf(want, sizeof want, "local\tunix listener %s\n"
+	    "stdin\tcharacter device\n", upath);
+	if (strncmp(out, "web\ttcp listener 127.0.0.1:", 27) != 0 ||
+	    strstr(out, want) == NULL)
+		fail_msg("fdpass list printed:\n%s", out);
+#endif
+	assert_int_equal(run_cli(del, out, sizeof out), 0);
+	assert_int_equal(run_cli(del, out, sizeof out), 1);
+	assert_int_equal(unlink(upath), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		holder_test(test_store_retrieve_same_pipe),
+		holder_test(test_same_name_keeps_order),
+		holder_test(test_same_socket_stored_once),
+		holder_test(test_list_says_what_each_is),
+		holder_test(test_bad_names_refused),
+		holder_test(test_malformed_frames),
+		holder_test(test_stalled_client_blocks_nobody),
+		holder_test(test_too_many_connections),
+		holder_test(test_limits_on_entries),
+		holder_test(test_stress_dying_clients),
+		holder_test(test_busy_path_refused),
+		holder_test(test_other_uid_refused),
+		cmocka_unit_test(test_sigint_clean_exit),
+		holder_test(test_notify_fdstore),
+		holder_test(test_notify_fds_without_fdstore_closed),
+		holder_test(test_notify_ready_counted),
+#ifdef __linux__
+		holder_test(test_notify_with_credentials),
+#endif
+		holder_test(test_exec_places_descriptors),
+		holder_test(test_exec_unknown_name_fails),
+		holder_test(test_exec_wait_ready),
+		holder_test(test_cli_store_list_delete),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	return cmocka_run_group_tests_name("holder", tests, NULL, NULL);
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The inside of `fdpass hold`, split by concern:
+ *
+ *   cmd_hold.c     options, sockets, signals, the poll loop, shutdown
+ *   hold_table.c   the named descriptors: add, find, remove, describe
+ *   hold_conn.c    one client connection: read a request, answer it
+ *   hold_notify.c  systemd's notify protocol on the datagram socket
+ *
+ * Everything is allocated once at start-up: a holder serving clients for
+ * months keeps the same memory and descriptor footprint.
+ */
+#ifndef FDPASS_HOLD_H
+#define FDPASS_HOLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "holder_proto.h"
+
+#define HOLD_ENTRIES_MAX	1024	/* descriptors held in all */
+#define HOLD_CONNECTIONS_MAX	64	/* clients served at once */
+#define HOLD_ALLOWED_UIDS_MAX	32	/* --allow-uid options */
+#define HOLD_CLIENT_TIMEOUT_MS	10000	/* a client making no progress */
+/* A systemd notify datagram: systemd reads at most PIPE_BUF bytes too. */
+#define HOLD_NOTIFY_MAX		4096
+/* The text of one LIST entry: "tcp listener [addr]:port" and the like. */
+#define HOLD_DESCRIPTION_MAX	(HOLDER_PAYLOAD_MAX - HOLDER_NAME_MAX - 1)
+
+struct hold_entry {
+	uint64_t serial;	/* increasing: the order of storing */
+	int fd;
+	char name[HOLDER_NAME_MAX + 1];
+};
+
+struct hold_table {
+	struct hold_entry *entries;	/* HOLD_ENTRIES_MAX, in serial order */
+	size_t count;
+	uint64_t next_serial;
+};
+
+enum hold_conn_state {
+	CONN_FREE,		/* slot unused */
+	CONN_READING,		/* reading a request frame */
+	CONN_WRITING,		/* sending a reply */
+	CONN_LISTING,		/* sending LIST entries, one per write */
+	CONN_WAITING_READY	/* parked until READY=1 */
+};
+
+struct hold_conn {
+	enum hold_conn_state state;
+	int sock;
+	int64_t deadline_ms;	/* closed when no progress by then */
+	int close_after_reply;	/* an error reply ends the connection */
+
+	unsigned char in[HOLDER_HEADER_SIZE + HOLDER_PAYLOAD_MAX];
+	size_t in_len;
+	struct holder_header request;	/* valid once in_len >= 8 */
+	int in_fds[HOLDER_FRAME_FDS_MAX];
+	size_t in_nfds;
+
+	unsigned char out[HOLDER_HEADER_SIZE + HOLDER_PAYLOAD_MAX];
+	size_t out_len, out_sent;
+	int out_fds[HOLDER_FRAME_FDS_MAX];	/* duplicates, ours to close */
+	size_t out_nfds;
+
+	uint64_t list_after;	/* LIST: serial of the last entry sent */
+	uint32_t wait_after;	/* WAIT_READY: ready count to exceed */
+	pid_t wait_pid;		/* WAIT_READY: MAINPID wanted, 0: any */
+};
+
+struct holder {
+	int listen_sock;
+	int notify_sock;		/* -1 without --notify */
+	const char *socket_path;
+	char notify_path[HOLDER_PAYLOAD_MAX];	/* absolute; "" without */
+	uid_t allowed_uids[HOLD_ALLOWED_UIDS_MAX];
+	size_t allowed_count;
+	int client_timeout_ms;
+
+	struct hold_table table;
+	struct hold_conn *conns;	/* HOLD_CONNECTIONS_MAX */
+	size_t conn_count;
+
+	uint32_t ready_count;
+	pid_t ready_mainpid;
+
+	unsigned char *notify_buf;	/* HOLD_NOTIFY_MAX + 1 */
+	int *notify_fds;		/* fdpass_max_fds() */
+	size_t notify_fds_max;
+};
+
+/* Milliseconds on the monotonic clock. */
+int64_t hold_now_ms(void);
+
+/* "fdpass hold: ..." on stderr, for what only the operator can act on. */
+void hold_log(const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* hold_table.c */
+int hold_table_init(struct hold_table *t);
+void hold_table_free(struct hold_table *t);
+/*
+ * Takes ownership of fd and stores it under name.  Returns 1 when stored,
+ * 0 when the very same socket is already held (fd closed, as systemd
+ * does), -1 when the table is full (fd closed).
+ */
+int hold_table_add(struct hold_table *t, const char *name, int fd);
+/* The entry holding the same socket as fd (see same_socket()), or NULL. */
+const struct hold_entry *hold_table_find_socket(const struct hold_table *t,
+    int fd);
+/* Closes and removes every entry named name; returns how many. */
+size_t hold_table_remove(struct hold_table *t, const char *name);
+/* The first entry after serial `after` (0: the first), or NULL. */
+const struct hold_entry *hold_table_next(const struct hold_table *t,
+    uint64_t after);
+/* What fd is, for LIST: "tcp listener 127.0.0.1:8080", "pipe", ... */
+void hold_describe_fd(int fd, char *out, size_t size);
+
+/* hold_conn.c */
+void hold_conn_open(struct holder *h, struct hold_conn *c, int sock);
+/* Poll events the connection waits for (0: none, e.g. parked). */
+short hold_conn_events(const struct hold_conn *c);
+/* Runs the connection after poll reported revents. */
+void hold_conn_run(struct holder *h, struct hold_conn *c, short revents);
+/* A connection past its deadline. */
+void hold_conn_expire(struct holder *h, struct hold_conn *c, int64_t now);
+/* Answers parked WAIT_READY connections after a READY=1. */
+void hold_conn_ready(struct holder *h, struct hold_conn *c);
+void hold_conn_close(struct holder *h, struct hold_conn *c);
+/* Sends one error reply and closes, for a connection never admitted. */
+void hold_conn_refuse(int sock, enum holder_error code, const char *text);
+
+/* hold_notify.c */
+/* Reads and applies waiting notify datagrams, at most a few per call. */
+void hold_notify_run(struct holder *h);
+
+#endif
