@@ -4,13 +4,7 @@
 # What `pkg-config --cflags --libs fdpass` says for a packager's install
 # (prefix /usr, multiarch libdir: system paths, so only -lfdpass), for the
 # default prefix, and for the relocatable opt-in installed under DESTDIR.
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-    ERROR_VARIABLE out)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed: ${ARGN}\n${out}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run_checked.cmake)
 
 # pkg_flags(VAR PCDIR): pkg-config's answer for the fdpass.pc in PCDIR.
 function(pkg_flags var pcdir)

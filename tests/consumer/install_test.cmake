@@ -7,12 +7,7 @@ set(prefix ${BUILD_DIR}/install-test/prefix)
 set(consumer ${BUILD_DIR}/install-test/consumer)
 file(REMOVE_RECURSE ${BUILD_DIR}/install-test)
 
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed: ${ARGN}\n${out}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../run_checked.cmake)
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 foreach(f include/fdpass.h share/man/man3/fdpass_recvmsg.3 share/man/man3/fdpass_send_with_fd.3

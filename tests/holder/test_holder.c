@@ -657,7 +657,7 @@ dying_client(int way, int wfd)
 static void
 dying_process(int wfd)
 {
-	unsigned char frame[HOLDER_HEADER_SIZE + 4];
+	unsigned char frame[HOLDER_HEADER_SIZE + 4] = { 0 };
 	pid_t pid;
 	int status, sock;
 
