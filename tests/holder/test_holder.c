@@ -997,6 +997,105 @@ test_notify_ready_counted(void **state)
 	assert_int_equal(info.ready_mainpid, 4242);
 }
 
+/* A datagram of exactly len bytes, NUL bytes included. */
+static void
+notify_bytes(const char *bytes, size_t len, const int *fds, size_t nfds)
+{
+	struct iovec iov = { (void *)bytes, len };
+	int sock = notify_socket();
+
+	assert_int_equal(fdpass_send_with_fds(sock, &iov, 1, fds, nfds),
+	    (ssize_t)len);
+	xclose(sock);
+}
+
+/* INFO once the holder has seen `want` READY=1 messages (or given up). */
+static struct holder_info
+ready_count_eventually(uint32_t want)
+{
+	struct holder_info info;
+	int tries;
+
+	get_info(&info);
+	for (tries = 0; tries < 300 && info.ready_count < want; tries++) {
+		sleep_ms(10);
+		get_info(&info);
+	}
+	return info;
+}
+
+/*
+ * systemd takes one trailing NUL byte (sd_notify ports that send the C
+ * string's terminator), not one inside; src/shared/notify-recv.c.
+ */
+static void
+test_notify_trailing_nul_accepted(void **state)
+{
+	struct holder_info info;
+	int p[2];
+
+	(void)state;
+	xpipe(p);
+	notify_bytes("READY=1\0", sizeof "READY=1\0" - 1, NULL, 0);
+	info = ready_count_eventually(1);
+	assert_int_equal(info.ready_count, 1);
+	notify_bytes("FDSTORE=1\nFDNAME=nul\0",
+	    sizeof "FDSTORE=1\nFDNAME=nul\0" - 1, &p[1], 1);
+	assert_int_equal(count_named_eventually("nul", 1), 1);
+	/* Inside the message, a NUL still drops it, descriptors closed. */
+	notify_bytes("READY=1\0\nFDSTORE=1\nFDNAME=in",
+	    sizeof "READY=1\0\nFDSTORE=1\nFDNAME=in" - 1, &p[1], 1);
+	notify("READY=1", NULL, 0);	/* a barrier: applied after it */
+	info = ready_count_eventually(2);
+	assert_int_equal(info.ready_count, 2);
+	assert_int_equal(count_named_eventually("in", 0), 0);
+	assert_int_equal(info.entries, 1);
+	xclose_all(p, 2);
+}
+
+/*
+ * systemd: FDSTOREREMOVE=1 is handled instead of FDSTORE=1, never with
+ * it, so the message's descriptors are closed, whatever FDNAME= says.
+ */
+static void
+test_notify_fdstoreremove_excludes_fdstore(void **state)
+{
+	struct holder_info before, after;
+	int p[2];
+	char byte;
+
+	(void)state;
+	xpipe(p);
+	get_info(&before);
+	notify("FDSTORE=1\nFDSTOREREMOVE=1", &p[1], 1);
+	notify("FDSTORE=1\nFDSTOREREMOVE=1\nFDNAME=both", &p[1], 1);
+	notify("READY=1", NULL, 0);	/* a barrier: applied after them */
+	assert_int_equal(ready_count_eventually(1).ready_count, 1);
+	after = holder_settled();
+	assert_int_equal(after.entries, 0);
+	assert_int_equal(after.open_fds, before.open_fds);
+	xclose(p[1]);
+	/* The holder's copies are closed: the pipe has no writer left. */
+	assert_int_equal(read(p[0], &byte, 1), 0);
+	xclose(p[0]);
+}
+
+/*
+ * systemd splits a message at "\n" and "\r" (strv_split_newlines) and
+ * takes the first MAINPID= (strv_find_startswith), as the first FDNAME=.
+ */
+static void
+test_notify_crlf_and_first_mainpid(void **state)
+{
+	struct holder_info info;
+
+	(void)state;
+	notify("READY=1\r\nMAINPID=4242\r\nMAINPID=77\r\n", NULL, 0);
+	info = ready_count_eventually(1);
+	assert_int_equal(info.ready_count, 1);
+	assert_int_equal(info.ready_mainpid, 4242);
+}
+
 #ifdef __linux__
 /*
  * What libsystemd's sd_pid_notify_with_fds() sends when the pid or the
@@ -1235,6 +1334,9 @@ main(void)
 		holder_test(test_notify_fdstore),
 		holder_test(test_notify_fds_without_fdstore_closed),
 		holder_test(test_notify_ready_counted),
+		holder_test(test_notify_trailing_nul_accepted),
+		holder_test(test_notify_fdstoreremove_excludes_fdstore),
+		holder_test(test_notify_crlf_and_first_mainpid),
 #ifdef __linux__
 		holder_test(test_notify_with_credentials),
 #endif
