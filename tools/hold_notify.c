@@ -100,17 +100,6 @@ fdname_valid(const char *name)
 	return name != NULL && holder_name_problem(name, strlen(name)) == NULL;
 }
 
-static size_t
-count_named(const struct hold_table *t, const char *name)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < t->count; i++)
-		if (strcmp(t->entries[i].name, name) == 0)
-			n++;
-	return n;
-}
-
 static void
 store_fds(struct holder *h, const struct notify_message *m, int *fds,
     size_t nfds)
@@ -124,7 +113,7 @@ store_fds(struct holder *h, const struct notify_message *m, int *fds,
 		name = m->fdname;
 	for (i = 0; i < nfds; i++) {
 		/* The same limits as a STORE request (hold_conn.c). */
-		if (count_named(&h->table, name) >= HOLDER_FRAME_FDS_MAX ||
+		if (hold_table_count_named(&h->table, name) >= HOLDER_FRAME_FDS_MAX ||
 		    hold_table_add(&h->table, name, fds[i]) == -1) {
 			hold_log("notify: the store is full, %zu descriptor(s) "
 			    "for \"%s\" closed", nfds - i, name);
