@@ -112,14 +112,17 @@ store_fds(struct holder *h, const struct notify_message *m, int *fds,
 	else if (m->fdname != NULL)
 		name = m->fdname;
 	for (i = 0; i < nfds; i++) {
-		/* The same limits as a STORE request (hold_conn.c). */
-		if (hold_table_count_named(&h->table, name) >= HOLDER_FRAME_FDS_MAX ||
-		    hold_table_add(&h->table, name, fds[i]) == -1) {
+		/* The same limits as a STORE request (hold_conn.c), checked
+		   first: hold_table_add() closes what does not fit, and
+		   close_all() below must not close it again. */
+		if (hold_table_count_named(&h->table, name) >=
+		    HOLDER_FRAME_FDS_MAX || h->table.count == HOLD_ENTRIES_MAX) {
 			hold_log("notify: the store is full, %zu descriptor(s) "
 			    "for \"%s\" closed", nfds - i, name);
 			close_all(fds + i, nfds - i);
 			return;
 		}
+		(void)hold_table_add(&h->table, name, fds[i]);
 	}
 }
 

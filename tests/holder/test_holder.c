@@ -1081,6 +1081,45 @@ test_notify_fdstoreremove_excludes_fdstore(void **state)
 }
 
 /*
+ * FDSTORE=1 past the limits (64 under a name, 1024 in all): the holder
+ * keeps what it has and closes the message's descriptors, once each.
+ */
+static void
+test_notify_fdstore_when_full(void **state)
+{
+	int fds[HOLDER_FRAME_FDS_MAX], p[2], late[2];
+	struct holder_reply r;
+	struct holder_info info;
+	struct rlimit rl;
+	char name[16], byte;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2048)
+		skip();
+	xpipe(p);
+	xpipe(late);
+	for (i = 0; i < HOLDER_FRAME_FDS_MAX; i++)
+		fds[i] = p[1];
+	for (i = 0; i < 1024 / HOLDER_FRAME_FDS_MAX; i++) {
+		snprintf(name, sizeof name, "full%zu", i);
+		assert_int_equal(request(HOLDER_STORE, name, strlen(name), fds,
+		    HOLDER_FRAME_FDS_MAX, &r), HOLDER_OK);
+	}
+	notify("FDSTORE=1\nFDNAME=full0", &late[1], 1);
+	notify("FDSTORE=1\nFDNAME=late", (int[]){ late[1], late[1] }, 2);
+	notify("READY=1", NULL, 0);	/* a barrier: applied after them */
+	info = ready_count_eventually(1);
+	assert_int_equal(info.ready_count, 1);
+	assert_int_equal(info.entries, 1024);
+	xclose(late[1]);
+	assert_int_equal(read(late[0], &byte, 1), 0);
+	xclose(late[0]);
+	xclose_all(p, 2);
+}
+
+/*
  * systemd splits a message at "\n" and "\r" (strv_split_newlines) and
  * takes the first MAINPID= (strv_find_startswith), as the first FDNAME=.
  */
@@ -1337,6 +1376,7 @@ main(void)
 		holder_test(test_notify_trailing_nul_accepted),
 		holder_test(test_notify_fdstoreremove_excludes_fdstore),
 		holder_test(test_notify_crlf_and_first_mainpid),
+		holder_test(test_notify_fdstore_when_full),
 #ifdef __linux__
 		holder_test(test_notify_with_credentials),
 #endif
