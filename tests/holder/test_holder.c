@@ -873,29 +873,52 @@ test_other_uid_refused(void **state)
 
 /* ---- the notify protocol ---- */
 
-static int
-notify_socket(void)
+/*
+ * One datagram of exactly len bytes (NUL bytes included) to the holder's
+ * notify socket, sent as sd_notify(3) sends it: from an unconnected
+ * socket, the path in msg_name.
+ */
+static void
+notify_bytes(const char *bytes, size_t len, const int *fds, size_t nfds)
 {
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { (void *)bytes, len };
 	struct sockaddr_un sun;
+	struct msghdr msg;
+	struct cmsghdr *cm;
 	int sock;
 
+	assert_true(nfds <= 4);
 	assert_int_not_equal(sock = socket(AF_UNIX, SOCK_DGRAM, 0), -1);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, holder.notify, strlen(holder.notify));
-	assert_int_equal(connect(sock, (struct sockaddr *)&sun, sizeof sun), 0);
-	return sock;
+	memset(&msg, 0, sizeof msg);
+	msg.msg_name = &sun;
+	msg.msg_namelen = sizeof sun;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (nfds > 0) {
+		memset(&control, 0, sizeof control);
+		msg.msg_control = control.buf;
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	}
+	assert_int_equal(sendmsg(sock, &msg, 0), (ssize_t)len);
+	xclose(sock);
 }
 
 static void
 notify(const char *text, const int *fds, size_t nfds)
 {
-	struct iovec iov = { (void *)text, strlen(text) };
-	int sock = notify_socket();
-
-	assert_int_equal(fdpass_send_with_fds(sock, &iov, 1, fds, nfds),
-	    (ssize_t)strlen(text));
-	xclose(sock);
+	notify_bytes(text, strlen(text), fds, nfds);
 }
 
 /* Entries named name, after the datagrams sent so far are applied. */
@@ -1018,18 +1041,6 @@ test_notify_ready_counted(void **state)
 	assert_int_equal(info.ready_mainpid, 4242);
 }
 
-/* A datagram of exactly len bytes, NUL bytes included. */
-static void
-notify_bytes(const char *bytes, size_t len, const int *fds, size_t nfds)
-{
-	struct iovec iov = { (void *)bytes, len };
-	int sock = notify_socket();
-
-	assert_int_equal(fdpass_send_with_fds(sock, &iov, 1, fds, nfds),
-	    (ssize_t)len);
-	xclose(sock);
-}
-
 /*
  * systemd takes one trailing NUL byte (sd_notify ports that send the C
  * string's terminator), not one inside; src/shared/notify-recv.c.
@@ -1130,6 +1141,7 @@ test_notify_with_credentials(void **state)
 	} control;
 	struct ucred cred = { getpid(), getuid(), getgid() };
 	struct iovec iov = { (void *)"FDSTORE=1\nFDNAME=cred", 21 };
+	struct sockaddr_un sun;
 	struct msghdr msg;
 	struct cmsghdr *cm;
 	struct holder_reply r;
@@ -1153,7 +1165,12 @@ test_notify_with_credentials(void **state)
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &p[1], sizeof(int));
-	sock = notify_socket();
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, holder.notify, strlen(holder.notify));
+	msg.msg_name = &sun;
+	msg.msg_namelen = sizeof sun;
+	assert_int_not_equal(sock = socket(AF_UNIX, SOCK_DGRAM, 0), -1);
 	assert_int_equal(sendmsg(sock, &msg, 0), 21);
 	xclose(sock);
 	assert_int_equal(count_named_eventually("cred", 1), 1);
