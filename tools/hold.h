@@ -113,6 +113,8 @@ int hold_table_add(struct hold_table *t, const char *name, int fd);
 /* The entry holding the same socket as fd (see same_socket()), or NULL. */
 const struct hold_entry *hold_table_find_socket(const struct hold_table *t,
     int fd);
+/* How many entries are named name. */
+size_t hold_table_count_named(const struct hold_table *t, const char *name);
 /* Closes and removes every entry named name; returns how many. */
 size_t hold_table_remove(struct hold_table *t, const char *name);
 /* The first entry after serial `after` (0: the first), or NULL. */

@@ -154,17 +154,6 @@ request_name(struct hold_conn *c, char *name)
 	return 0;
 }
 
-static size_t
-count_named(const struct hold_table *t, const char *name)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < t->count; i++)
-		if (strcmp(t->entries[i].name, name) == 0)
-			n++;
-	return n;
-}
-
 /*
  * STORE: all of the frame's descriptors or none.  Each name holds at most
  * one frame's worth, so that RETRIEVE answers in one frame.
@@ -191,7 +180,7 @@ do_store(struct holder *h, struct hold_conn *c)
 			return;
 		}
 	}
-	held = count_named(&h->table, name);
+	held = hold_table_count_named(&h->table, name);
 	if (held + c->in_nfds > HOLDER_FRAME_FDS_MAX) {
 		snprintf(text, sizeof text, "'%s' would hold more than %d "
 		    "descriptors", name, HOLDER_FRAME_FDS_MAX);
@@ -207,7 +196,7 @@ do_store(struct holder *h, struct hold_conn *c)
 	for (i = 0; i < c->in_nfds; i++)
 		(void)hold_table_add(&h->table, name, c->in_fds[i]);
 	c->in_nfds = 0;
-	reply_u32(c, (uint32_t)count_named(&h->table, name));
+	reply_u32(c, (uint32_t)hold_table_count_named(&h->table, name));
 }
 
 /*

@@ -8,14 +8,17 @@
  * src/core/manager.c, manager_dispatch_notify_fd; src/core/service.c,
  * service_notify_message and service_add_fd_store), not its code:
  *
- *   - a message is newline-separated KEY=VALUE assignments, at most
- *     PIPE_BUF (4096) bytes; a longer one, or one whose descriptors did
- *     not fit, is dropped whole, its descriptors closed;
- *   - FDSTORE=1 stores every descriptor of the message under the first
- *     FDNAME=, or "stored" when it is absent or invalid;
+ *   - a message is KEY=VALUE assignments separated by "\n" or "\r", at
+ *     most PIPE_BUF (4096) bytes; a longer one, one with a NUL byte before
+ *     its last byte, or one whose descriptors did not fit, is dropped
+ *     whole, its descriptors closed (src/shared/notify-recv.c);
+ *   - of a key given twice, the first assignment counts;
  *   - FDSTOREREMOVE=1 with a valid FDNAME= closes every descriptor of that
- *     name; without one it is ignored;
- *   - descriptors in a message without FDSTORE=1 are closed;
+ *     name; without one it is ignored.  Either way the message stores
+ *     nothing, even with FDSTORE=1;
+ *   - otherwise FDSTORE=1 stores every descriptor of the message under
+ *     FDNAME=, or "stored" when it is absent or invalid;
+ *   - descriptors the message does not store are closed;
  *   - FDSTORE=1 without descriptors does nothing;
  *   - READY=1 is counted, with the message's MAINPID= if any, for
  *     `fdpass exec --wait-ready`.
@@ -36,7 +39,8 @@
 struct notify_message {
 	int fdstore, fdstore_remove, ready;
 	const char *fdname;	/* the first FDNAME=, NULL if none */
-	pid_t mainpid;		/* 0 if none */
+	pid_t mainpid;		/* the first MAINPID=, 0 if none or invalid */
+	int mainpid_seen;
 };
 
 static void
@@ -61,7 +65,10 @@ parse_pid(const char *s)
 	return (pid_t)v;
 }
 
-/* Splits text (NUL-terminated, modified in place) into its assignments. */
+/*
+ * Splits text (NUL-terminated, modified in place) into its assignments:
+ * systemd's strv_split_newlines() splits at "\n" and "\r" alike.
+ */
 static void
 parse_message(char *text, struct notify_message *m)
 {
@@ -69,7 +76,7 @@ parse_message(char *text, struct notify_message *m)
 
 	memset(m, 0, sizeof *m);
 	for (line = text; line != NULL; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
+		if ((next = strpbrk(line, "\n\r")) != NULL)
 			*next++ = '\0';
 		if (strcmp(line, "FDSTORE=1") == 0)
 			m->fdstore = 1;
@@ -79,8 +86,11 @@ parse_message(char *text, struct notify_message *m)
 			m->ready = 1;
 		else if (strncmp(line, "FDNAME=", 7) == 0 && m->fdname == NULL)
 			m->fdname = line + 7;
-		else if (strncmp(line, "MAINPID=", 8) == 0)
+		else if (strncmp(line, "MAINPID=", 8) == 0 &&
+		    !m->mainpid_seen) {
 			m->mainpid = parse_pid(line + 8);
+			m->mainpid_seen = 1;
+		}
 	}
 }
 
@@ -88,17 +98,6 @@ static int
 fdname_valid(const char *name)
 {
 	return name != NULL && holder_name_problem(name, strlen(name)) == NULL;
-}
-
-static size_t
-count_named(const struct hold_table *t, const char *name)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < t->count; i++)
-		if (strcmp(t->entries[i].name, name) == 0)
-			n++;
-	return n;
 }
 
 static void
@@ -113,14 +112,17 @@ store_fds(struct holder *h, const struct notify_message *m, int *fds,
 	else if (m->fdname != NULL)
 		name = m->fdname;
 	for (i = 0; i < nfds; i++) {
-		/* The same limits as a STORE request (hold_conn.c). */
-		if (count_named(&h->table, name) >= HOLDER_FRAME_FDS_MAX ||
-		    hold_table_add(&h->table, name, fds[i]) == -1) {
+		/* The same limits as a STORE request (hold_conn.c), checked
+		   first: hold_table_add() closes what does not fit, and
+		   close_all() below must not close it again. */
+		if (hold_table_count_named(&h->table, name) >=
+		    HOLDER_FRAME_FDS_MAX || h->table.count == HOLD_ENTRIES_MAX) {
 			hold_log("notify: the store is full, %zu descriptor(s) "
 			    "for \"%s\" closed", nfds - i, name);
 			close_all(fds + i, nfds - i);
 			return;
 		}
+		(void)hold_table_add(&h->table, name, fds[i]);
 	}
 }
 
@@ -141,10 +143,7 @@ apply_message(struct holder *h, char *text, int *fds, size_t nfds)
 	struct notify_message m;
 
 	parse_message(text, &m);
-	if (m.fdstore && nfds > 0)
-		store_fds(h, &m, fds, nfds);
-	else
-		close_all(fds, nfds);
+	/* As systemd: a removal, or else a store, never both. */
 	if (m.fdstore_remove) {
 		if (fdname_valid(m.fdname))
 			(void)hold_table_remove(&h->table, m.fdname);
@@ -152,6 +151,10 @@ apply_message(struct holder *h, char *text, int *fds, size_t nfds)
 			hold_log("notify: FDSTOREREMOVE=1 without a valid "
 			    "FDNAME=, ignored");
 	}
+	if (m.fdstore && !m.fdstore_remove && nfds > 0)
+		store_fds(h, &m, fds, nfds);
+	else
+		close_all(fds, nfds);
 	if (m.ready)
 		record_ready(h, m.mainpid);
 }
@@ -182,8 +185,10 @@ notify_read_one(struct holder *h)
 		close_all(h->notify_fds, msg.nfds);
 		return 1;
 	}
-	if (memchr(h->notify_buf, '\0', (size_t)n) != NULL) {
-		hold_log("notify: message with a NUL byte dropped");
+	/* One trailing NUL is the sender's C string terminator, which
+	   systemd takes too; one before it would hide the rest. */
+	if (n > 1 && memchr(h->notify_buf, '\0', (size_t)n - 1) != NULL) {
+		hold_log("notify: message with a NUL byte inside dropped");
 		close_all(h->notify_fds, msg.nfds);
 		return 1;
 	}

@@ -86,6 +86,17 @@ hold_table_add(struct hold_table *t, const char *name, int fd)
 }
 
 size_t
+hold_table_count_named(const struct hold_table *t, const char *name)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->count; i++)
+		if (strcmp(t->entries[i].name, name) == 0)
+			n++;
+	return n;
+}
+
+size_t
 hold_table_remove(struct hold_table *t, const char *name)
 {
 	size_t i, kept = 0, removed = 0;

@@ -873,29 +873,52 @@ test_other_uid_refused(void **state)
 
 /* ---- the notify protocol ---- */
 
-static int
-notify_socket(void)
+/*
+ * One datagram of exactly len bytes (NUL bytes included) to the holder's
+ * notify socket, sent as sd_notify(3) sends it: from an unconnected
+ * socket, the path in msg_name.
+ */
+static void
+notify_bytes(const char *bytes, size_t len, const int *fds, size_t nfds)
 {
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { (void *)bytes, len };
 	struct sockaddr_un sun;
+	struct msghdr msg;
+	struct cmsghdr *cm;
 	int sock;
 
+	assert_true(nfds <= 4);
 	assert_int_not_equal(sock = socket(AF_UNIX, SOCK_DGRAM, 0), -1);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, holder.notify, strlen(holder.notify));
-	assert_int_equal(connect(sock, (struct sockaddr *)&sun, sizeof sun), 0);
-	return sock;
+	memset(&msg, 0, sizeof msg);
+	msg.msg_name = &sun;
+	msg.msg_namelen = sizeof sun;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (nfds > 0) {
+		memset(&control, 0, sizeof control);
+		msg.msg_control = control.buf;
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	}
+	assert_int_equal(sendmsg(sock, &msg, 0), (ssize_t)len);
+	xclose(sock);
 }
 
 static void
 notify(const char *text, const int *fds, size_t nfds)
 {
-	struct iovec iov = { (void *)text, strlen(text) };
-	int sock = notify_socket();
-
-	assert_int_equal(fdpass_send_with_fds(sock, &iov, 1, fds, nfds),
-	    (ssize_t)strlen(text));
-	xclose(sock);
+	notify_bytes(text, strlen(text), fds, nfds);
 }
 
 /* Entries named name, after the datagrams sent so far are applied. */
@@ -918,6 +941,21 @@ count_named_eventually(const char *name, size_t want)
 		sleep_ms(10);
 	}
 	return n;
+}
+
+/* INFO once the holder has seen `want` READY=1 messages (or given up). */
+static struct holder_info
+ready_count_eventually(uint32_t want)
+{
+	struct holder_info info;
+	int tries;
+
+	get_info(&info);
+	for (tries = 0; tries < 300 && info.ready_count < want; tries++) {
+		sleep_ms(10);
+		get_info(&info);
+	}
+	return info;
 }
 
 static void
@@ -969,13 +1007,19 @@ test_notify_fds_without_fdstore_closed(void **state)
 	get_info(&before);
 	notify("STATUS=hello", &p[1], 1);
 	notify("FDSTOREREMOVE=1", &p[1], 1);	/* no name: ignored */
+	/* systemd handles FDSTOREREMOVE=1 instead of FDSTORE=1, never with
+	   it, whatever FDNAME= says. */
+	notify("FDSTORE=1\nFDSTOREREMOVE=1", &p[1], 1);
+	notify("FDSTORE=1\nFDSTOREREMOVE=1\nFDNAME=both", &p[1], 1);
+	notify("READY=1", NULL, 0);	/* a barrier: applied after them */
+	assert_int_equal(ready_count_eventually(1).ready_count, 1);
+	after = holder_settled();
+	assert_int_equal(after.open_fds, before.open_fds);
+	assert_int_equal(after.entries, 0);
 	xclose(p[1]);
 	/* The holder's copies are closed: the pipe has no writer left. */
 	assert_int_equal(read(p[0], &byte, 1), 0);
 	xclose(p[0]);
-	after = holder_settled();
-	assert_int_equal(after.open_fds, before.open_fds);
-	assert_int_equal(after.entries, 0);
 }
 
 static void
@@ -997,6 +1041,90 @@ test_notify_ready_counted(void **state)
 	assert_int_equal(info.ready_mainpid, 4242);
 }
 
+/*
+ * systemd takes one trailing NUL byte (sd_notify ports that send the C
+ * string's terminator), not one inside; src/shared/notify-recv.c.
+ */
+static void
+test_notify_trailing_nul_accepted(void **state)
+{
+	struct holder_info info;
+	int p[2];
+
+	(void)state;
+	xpipe(p);
+	notify_bytes("READY=1\0", sizeof "READY=1\0" - 1, NULL, 0);
+	info = ready_count_eventually(1);
+	assert_int_equal(info.ready_count, 1);
+	notify_bytes("FDSTORE=1\nFDNAME=nul\0",
+	    sizeof "FDSTORE=1\nFDNAME=nul\0" - 1, &p[1], 1);
+	assert_int_equal(count_named_eventually("nul", 1), 1);
+	/* Inside the message, a NUL still drops it, descriptors closed. */
+	notify_bytes("READY=1\0\nFDSTORE=1\nFDNAME=in",
+	    sizeof "READY=1\0\nFDSTORE=1\nFDNAME=in" - 1, &p[1], 1);
+	notify("READY=1", NULL, 0);	/* a barrier: applied after it */
+	info = ready_count_eventually(2);
+	assert_int_equal(info.ready_count, 2);
+	assert_int_equal(count_named_eventually("in", 0), 0);
+	assert_int_equal(info.entries, 1);
+	xclose_all(p, 2);
+}
+
+/*
+ * FDSTORE=1 past the limits (64 under a name, 1024 in all): the holder
+ * keeps what it has and closes the message's descriptors, once each.
+ */
+static void
+test_notify_fdstore_when_full(void **state)
+{
+	int fds[HOLDER_FRAME_FDS_MAX], p[2], late[2];
+	struct holder_reply r;
+	struct holder_info info;
+	struct rlimit rl;
+	char name[16], byte;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2048)
+		skip();
+	xpipe(p);
+	xpipe(late);
+	for (i = 0; i < HOLDER_FRAME_FDS_MAX; i++)
+		fds[i] = p[1];
+	for (i = 0; i < 1024 / HOLDER_FRAME_FDS_MAX; i++) {
+		snprintf(name, sizeof name, "full%zu", i);
+		assert_int_equal(request(HOLDER_STORE, name, strlen(name), fds,
+		    HOLDER_FRAME_FDS_MAX, &r), HOLDER_OK);
+	}
+	notify("FDSTORE=1\nFDNAME=full0", &late[1], 1);
+	notify("FDSTORE=1\nFDNAME=late", (int[]){ late[1], late[1] }, 2);
+	notify("READY=1", NULL, 0);	/* a barrier: applied after them */
+	info = ready_count_eventually(1);
+	assert_int_equal(info.ready_count, 1);
+	assert_int_equal(info.entries, 1024);
+	xclose(late[1]);
+	assert_int_equal(read(late[0], &byte, 1), 0);
+	xclose(late[0]);
+	xclose_all(p, 2);
+}
+
+/*
+ * systemd splits a message at "\n" and "\r" (strv_split_newlines) and
+ * takes the first MAINPID= (strv_find_startswith), as the first FDNAME=.
+ */
+static void
+test_notify_crlf_and_first_mainpid(void **state)
+{
+	struct holder_info info;
+
+	(void)state;
+	notify("READY=1\r\nMAINPID=4242\r\nMAINPID=77\r\n", NULL, 0);
+	info = ready_count_eventually(1);
+	assert_int_equal(info.ready_count, 1);
+	assert_int_equal(info.ready_mainpid, 4242);
+}
+
 #ifdef __linux__
 /*
  * What libsystemd's sd_pid_notify_with_fds() sends when the pid or the
@@ -1013,6 +1141,7 @@ test_notify_with_credentials(void **state)
 	} control;
 	struct ucred cred = { getpid(), getuid(), getgid() };
 	struct iovec iov = { (void *)"FDSTORE=1\nFDNAME=cred", 21 };
+	struct sockaddr_un sun;
 	struct msghdr msg;
 	struct cmsghdr *cm;
 	struct holder_reply r;
@@ -1036,7 +1165,12 @@ test_notify_with_credentials(void **state)
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &p[1], sizeof(int));
-	sock = notify_socket();
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, holder.notify, strlen(holder.notify));
+	msg.msg_name = &sun;
+	msg.msg_namelen = sizeof sun;
+	assert_int_not_equal(sock = socket(AF_UNIX, SOCK_DGRAM, 0), -1);
 	assert_int_equal(sendmsg(sock, &msg, 0), 21);
 	xclose(sock);
 	assert_int_equal(count_named_eventually("cred", 1), 1);
@@ -1235,6 +1369,9 @@ main(void)
 		holder_test(test_notify_fdstore),
 		holder_test(test_notify_fds_without_fdstore_closed),
 		holder_test(test_notify_ready_counted),
+		holder_test(test_notify_trailing_nul_accepted),
+		holder_test(test_notify_crlf_and_first_mainpid),
+		holder_test(test_notify_fdstore_when_full),
 #ifdef __linux__
 		holder_test(test_notify_with_credentials),
 #endif
