@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: ISC
 # cmake -DABIDIFF=... -DABIDW=... -DBASELINE=... -DSUPPRESSIONS=...
 #       -DLIBRARY=... -DHEADERS=... -DEXPECT=compatible|incompatible
-#       -P abi_check.cmake
+#       [-DREQUIRE=ON] -P abi_check.cmake
 # Compares LIBRARY (built with debug information) with the committed ABI
 # baseline under the policy's suppressions.  EXPECT=incompatible is for the
-# purposely broken libraries: the check must catch them.
+# purposely broken libraries: the check must catch them.  REQUIRE: a library
+# without debug information fails instead of skipping.
 execute_process(COMMAND ${ABIDW} --headers-dir ${HEADERS} --drop-private-types
     --no-corpus-path ${LIBRARY}
   OUTPUT_VARIABLE corpus RESULT_VARIABLE rc ERROR_VARIABLE err)
@@ -13,7 +14,11 @@ if(NOT rc EQUAL 0)
 endif()
 # Without DWARF, abidiff sees symbols only and would pass any layout change.
 if(NOT corpus MATCHES "<class-decl name='fdpass_backend'")
-  message("SKIPPED: ${LIBRARY} has no debug information (build with -g, e.g. RelWithDebInfo)")
+  set(why "${LIBRARY} has no debug information (build with -g, e.g. RelWithDebInfo)")
+  if(REQUIRE)
+    message(FATAL_ERROR "FDPASS_REQUIRE_ABI_CHECK: ${why}")
+  endif()
+  message("SKIPPED: ${why}")
   return()
 endif()
 
