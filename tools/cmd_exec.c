@@ -239,14 +239,17 @@ set_environment(const struct handover *ho)
 static int
 become_command(int sock, struct handover *ho, char **command)
 {
+	int saved;
+
 	close(sock);
 	if (place_descriptors(ho) == -1)
 		return EXIT_FAILURE;
 	if (set_environment(ho) == -1)
 		return cli_error(CONTEXT, "environment: %s", strerror(errno));
 	execvp(command[0], command);
-	(void)cli_error(CONTEXT, "%s: %s", command[0], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+	saved = errno;	/* the message's stdio may change it */
+	(void)cli_error(CONTEXT, "%s: %s", command[0], strerror(saved));
+	return saved == ENOENT ? 127 : 126;
 }
 
 /* The child's exit, in words, for the error message. */

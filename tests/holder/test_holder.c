@@ -1256,6 +1256,24 @@ test_exec_unknown_name_fails(void **state)
 	assert_int_equal(run_exec(argv, 1), 1);
 }
 
+/* A command that cannot be run: 127 not found, 126 found but not runnable. */
+static void
+test_exec_command_not_runnable(void **state)
+{
+	char *missing[] = { (char *)"fdpass", (char *)"exec", holder.ctl,
+	    (char *)"p", (char *)"--", (char *)"/nonexistent/fdpass-test", NULL };
+	char *directory[] = { (char *)"fdpass", (char *)"exec", holder.ctl,
+	    (char *)"p", (char *)"--", (char *)"/", NULL };
+	int p[2];
+
+	(void)state;
+	xpipe(p);
+	store("p", p[1]);
+	assert_int_equal(run_exec(missing, 1), 127);
+	assert_int_equal(run_exec(directory, 1), 126);
+	xclose_all(p, 2);
+}
+
 static void
 test_exec_wait_ready(void **state)
 {
@@ -1377,6 +1395,7 @@ main(void)
 #endif
 		holder_test(test_exec_places_descriptors),
 		holder_test(test_exec_unknown_name_fails),
+		holder_test(test_exec_command_not_runnable),
 		holder_test(test_exec_wait_ready),
 		holder_test(test_cli_store_list_delete),
 	};
