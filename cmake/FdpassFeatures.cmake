@@ -37,16 +37,11 @@ check_c_source_compiles("
 #endif
 int main(void) { return MSG_NOSIGNAL; }" FDPASS_PROBE_MSG_NOSIGNAL_HONOURED)
 
-# FreeBSD 15 (D44151) made AF_UNIX SOCK_SEQPACKET a stream with record
-# marks: data of a message whose descriptors found no free slot stays queued.
-check_c_source_compiles("
-#include <sys/param.h>
-#if !defined(__FreeBSD_version) || __FreeBSD_version < 1500000
-#error not FreeBSD 15
-#endif
-int main(void) { return 0; }" HAVE_UNIX_SEQPACKET_AS_STREAM)
-if(NOT HAVE_UNIX_SEQPACKET_AS_STREAM)
-  set(HAVE_UNIX_SEQPACKET_AS_STREAM 0)
+# FreeBSD's getosreldate(): the running kernel's release, asked by
+# fdpass_sock_init (FreeBSD 15 changed SOCK_SEQPACKET, see src/bsd/os.h).
+check_symbol_exists(getosreldate "unistd.h" HAVE_GETOSRELDATE)
+if(NOT HAVE_GETOSRELDATE)
+  set(HAVE_GETOSRELDATE 0)
 endif()
 
 # A Linux libc other than glibc and bionic is taken to be musl, whose LP64

@@ -11,6 +11,7 @@ set(FDPASS_COMMON_SOURCES
   src/common/send.c
   src/common/sigpipe.c
   src/common/simple.c
+  src/common/sock.c
   src/common/socket.c
   src/common/syscalls.c
   src/common/util.c)

@@ -102,6 +102,28 @@ FDPASS_EXPORT ssize_t fdpass_sendmsg(int sock, const struct fdpass_msg *msg,
 FDPASS_EXPORT ssize_t fdpass_recvmsg(int sock, struct fdpass_msg *msg,
     int flags);
 
+/*
+ * A socket checked once.  C has no typed Unix socket, so the fd calls above
+ * must ask the kernel what a socket is; fdpass_sock_init() asks once, and
+ * the send and receive calls on the handle then make no system call but
+ * sendmsg or recvmsg (plus, where the backend needs them, fcntl(F_SETFD)
+ * on received descriptors, close, and the signal-mask calls).  The struct
+ * is the caller's, needs no freeing and is read-only after init, so any
+ * number of threads may use one handle at once.  See fdpass_sock_init(3).
+ */
+struct fdpass_sock {
+	int fd;				/* the socket: the caller polls and closes it */
+	int type;			/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+	unsigned int fdpass_private[6];	/* what init learned; room for later releases */
+};
+
+FDPASS_EXPORT int fdpass_sock_init(struct fdpass_sock *s, int fd);
+FDPASS_EXPORT int fdpass_sock_pair(int type, struct fdpass_sock s[2]);
+FDPASS_EXPORT ssize_t fdpass_sock_sendmsg(const struct fdpass_sock *s,
+    const struct fdpass_msg *msg, int flags);
+FDPASS_EXPORT ssize_t fdpass_sock_recvmsg(const struct fdpass_sock *s,
+    struct fdpass_msg *msg, int flags);
+
 FDPASS_EXPORT size_t fdpass_max_fds(void);
 FDPASS_EXPORT int fdpass_socketpair(int type, int sv[2]);
 FDPASS_EXPORT int fdpass_peer_cred(int sock, struct fdpass_cred *cred);

@@ -39,17 +39,29 @@
  * uipc_soreceive_stream_or_seqpacket links the data back for both, and a
  * sender must mark each message with MSG_EOR or a reader may get several
  * at once (harmless on 14, where the protocol is atomic anyway).  The
- * headers the library is built with decide.
+ * running kernel decides: fdpass_sock_init asks getosreldate().
  */
-#define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM || \
-	(HAVE_UNIX_SEQPACKET_AS_STREAM && (type) == SOCK_SEQPACKET))
-#define FDPASS__OS_SEQPACKET_NEEDS_EOR 1
+#define FDPASS__FREEBSD_SEQPACKET_IS_STREAM 1500018
+#define FDPASS__OS_LEARN(release) \
+	((release) >= FDPASS__FREEBSD_SEQPACKET_IS_STREAM ? \
+	FDPASS__LEARNED_SEQPACKET_IS_STREAM : 0u)
+#define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) ((type) == SOCK_STREAM || \
+	((type) == SOCK_SEQPACKET && \
+	((learned) & FDPASS__LEARNED_SEQPACKET_IS_STREAM)))
+/*
+ * MSG_EOR on every send whose type is not known to be another: the fd
+ * calls cannot ask, and both protocols of 14 and 15 take the flag
+ * (uipc_sosend_dgram, sosend_generic, uipc_sosend_stream_or_seqpacket).
+ */
+#define FDPASS__OS_RECORD_FLAGS(type) \
+	((type) == SOCK_SEQPACKET || (type) == 0 ? MSG_EOR : 0)
 /*
  * uipc_sosend_dgram never sleeps: a full peer buffer is ENOBUFS, blocking
- * or not (seen on a real 14.2 kernel).
+ * or not (seen on a real 14.2 kernel).  A stream send allocates with
+ * M_WAITOK, so ENOBUFS of a socket of unknown type means the same.
  */
 #define FDPASS__OS_FULL_ERRNO(type, nfds) \
-	((void)(nfds), (type) == SOCK_DGRAM ? ENOBUFS : 0)
+	((void)(nfds), (type) == SOCK_DGRAM || (type) == 0 ? ENOBUFS : 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #elif FDPASS_OS_OPENBSD
@@ -63,8 +75,9 @@
 #define FDPASS__OS_MAX_FDS (sizeof(void *) == 8 ? 127 : 254)
 #define FDPASS__OS_RECV_MAX_FDS 254
 /* unp_externalize fails; soreceive drops the record of atomic protocols. */
-#define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
-#define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
+#define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
+	((void)(learned), (type) == SOCK_STREAM)
+#define FDPASS__OS_RECORD_FLAGS(type) ((void)(type), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
@@ -83,8 +96,9 @@
  * soreceive (uipc_socket.c rev 1.301) skips the data loop on error and
  * drops the record only for atomic (datagram, seqpacket) protocols.
  */
-#define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
-#define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
+#define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
+	((void)(learned), (type) == SOCK_STREAM)
+#define FDPASS__OS_RECORD_FLAGS(type) ((void)(type), 0)
 /*
  * A stream sender's sb_hiwat shrinks as the peer's buffer fills
  * (uipc_usrreq.c, PRU_SEND), and sosend refuses control larger than it
@@ -92,7 +106,8 @@
  * A full datagram receiver is ENOBUFS at once.  Both seen on a real 9.1
  * kernel.
  */
-#define FDPASS__OS_FULL_ERRNO(type, nfds) ((type) == SOCK_DGRAM ? ENOBUFS : \
+#define FDPASS__OS_FULL_ERRNO(type, nfds) \
+	((type) == SOCK_DGRAM || (type) == 0 ? ENOBUFS : \
 	(type) == SOCK_STREAM && (nfds) > 0 ? EMSGSIZE : 0)
 /*
  * sosend (uipc_socket.c) gives up waiting only for SS_NBIO or MSG_NBIO:
@@ -112,14 +127,29 @@
 #define FDPASS__OS_MAX_FDS 78
 #define FDPASS__OS_RECV_MAX_FDS 254
 /* soreceive has NetBSD's shape (unverified on DragonFly 6). */
-#define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((type) == SOCK_STREAM)
-#define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
+#define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
+	((void)(learned), (type) == SOCK_STREAM)
+#define FDPASS__OS_RECORD_FLAGS(type) ((void)(type), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #else
 #error "src/bsd needs one of FDPASS_OS_FREEBSD, _OPENBSD, _NETBSD, _DRAGONFLY"
 #endif
+
+#ifndef FDPASS__OS_LEARN
+#define FDPASS__OS_LEARN(release) ((void)(release), 0u)
+#endif
+
+/*
+ * The fd calls ask the kernel nothing (no getsockname, no getsockopt): a
+ * process under OpenBSD's pledge("stdio sendfd recvfd") is killed for
+ * either, and a Capsicum descriptor limited to CAP_SEND|CAP_RECV refuses
+ * both.  So they cannot tell a UDP socket, which takes SCM_RIGHTS and
+ * drops it, from an AF_UNIX one; TCP refuses it (EINVAL).  Sources per OS
+ * in docs/guarantees.md, "Sandboxes"; a struct fdpass_sock checks once.
+ */
+#define FDPASS__OS_FD_CALLS_ASK 0
 
 /* Room for an SCM_CREDS companion (LOCAL_CREDS), ~100 bytes. */
 #define FDPASS__OS_CONTROL_HEADROOM 256

@@ -15,18 +15,27 @@
  *                                one message; the receive buffer holds them
  *   FDPASS__OS_CONTROL_HEADROOM  bytes for companions (credentials, pidfd)
  *   FDPASS__OS_PEER_CRED         name of the peer-credential method
- *   FDPASS__OS_NOSLOT_KEEPS_DATA(type)
+ *   FDPASS__OS_FD_CALLS_ASK      1 if the fd calls may ask the kernel what a
+ *                                socket is (getsockname, getsockopt): only
+ *                                where no sandbox of the OS refuses those
+ *                                calls to a process that may pass
+ *                                descriptors; 0: the fd calls decide with
+ *                                the type unknown (0)
+ *   FDPASS__OS_LEARN(release)    FDPASS__LEARNED_* bits for the running
+ *                                kernel, given fdpass__kernel_release()
+ *   FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned)
  *                                1 if, after recvmsg failed for want of a
  *                                free descriptor slot, the message's data is
- *                                still queued on a socket of this type
+ *                                still queued on a socket of this type (0:
+ *                                unknown) on this kernel
  *   FDPASS__OS_FULL_ERRNO(type, nfds)
  *                                the errno a send of nfds descriptors on a
- *                                socket of this type fails with, instead of
- *                                waiting, when the peer's buffer is full;
- *                                0 where the kernel waits
- *   FDPASS__OS_SEQPACKET_NEEDS_EOR
- *                                1 if SOCK_SEQPACKET keeps message
- *                                boundaries only with MSG_EOR
+ *                                socket of this type (0: unknown) fails
+ *                                with, instead of waiting, when the peer's
+ *                                buffer is full; 0 where the kernel waits
+ *   FDPASS__OS_RECORD_FLAGS(type)
+ *                                send flags that keep the message boundaries
+ *                                of a socket of this type (0: unknown)
  *   FDPASS__OS_CMSG_CARRIES_FD(level, type)
  *                                non-SCM_RIGHTS messages whose payload is a
  *                                descriptor installed in this process
@@ -58,14 +67,17 @@ struct fdpass__syscalls {
 	int (*setsockopt)(int, int, int, const void *, socklen_t);
 	int (*getsockname)(int, struct sockaddr *, socklen_t *);
 	int (*getpeername)(int, struct sockaddr *, socklen_t *);
+	int (*kernel_release)(void);
 };
 
 #ifdef FDPASS_TEST_SEAMS
 extern struct fdpass__syscalls fdpass__sys;
 extern const struct fdpass__syscalls fdpass__real_syscalls;
 #define FDPASS__SYSCALL(name) (fdpass__sys.name)
+#define FDPASS__KERNEL_RELEASE() (fdpass__sys.kernel_release())
 #else
 #define FDPASS__SYSCALL(name) name
+#define FDPASS__KERNEL_RELEASE() fdpass__kernel_release()
 #endif
 
 /*
@@ -97,6 +109,44 @@ int fdpass__is_unix_socket(int sock);
 int fdpass__socket_type(int sock);
 
 /*
+ * The running kernel's release where a backend must tell releases apart
+ * (FreeBSD's getosreldate()), else 0.  Asked once, by fdpass_sock_init.
+ */
+int fdpass__kernel_release(void);
+
+/*
+ * What the library knows of a socket when it sends or receives.  The fd
+ * calls know the descriptor alone (type 0, nothing learned); a struct
+ * fdpass_sock knows its type and what fdpass_sock_init learned.
+ */
+struct fdpass__sockview {
+	int fd;
+	int type;		/* SOCK_*, 0 if not known */
+	unsigned int learned;	/* FDPASS__LEARNED_* */
+};
+
+#define FDPASS__LEARNED_NONBLOCK 0x1	/* O_NONBLOCK was set at init */
+#define FDPASS__LEARNED_NOSIGPIPE 0x2	/* init set SO_NOSIGPIPE */
+/* The kernel's SOCK_SEQPACKET is a stream with record marks. */
+#define FDPASS__LEARNED_SEQPACKET_IS_STREAM 0x4
+
+/*
+ * The type a decision needs: the one known, else (FDPASS__OS_FD_CALLS_ASK)
+ * the kernel's answer, else 0.
+ */
+int fdpass__view_type(const struct fdpass__sockview *v);
+
+/*
+ * The checks of a send that need no system call: EINVAL, EMSGSIZE, EBADF
+ * as the contract says.
+ */
+int fdpass__check_send(const struct fdpass_msg *msg, int flags);
+
+/* Sends a message that passed fdpass__check_send. */
+ssize_t fdpass__send(const struct fdpass__sockview *v,
+    const struct fdpass_msg *msg, int flags);
+
+/*
  * getsockopt for a peer-credential option on a connected AF_UNIX socket:
  * ENOTCONN when the kernel keeps no credentials for the peer, EINVAL unless
  * the kernel filled exactly size bytes.
@@ -122,11 +172,20 @@ int fdpass__os_peer_cred(int sock, struct fdpass_cred *cred);
  * kernel could not install the descriptors (no free slot), EMSGSIZE when
  * they did not fit; 0 when it did not.
  */
-ssize_t fdpass__recvmsg(int sock, struct fdpass_msg *msg, int flags,
-    int *why_ctrunc);
+ssize_t fdpass__recv(const struct fdpass__sockview *v, struct fdpass_msg *msg,
+    int flags, int *why_ctrunc);
 
 /* Sends with SIGPIPE suppressed by whatever means caps.h chose. */
-ssize_t fdpass__sendmsg_nosigpipe(int sock, const struct msghdr *mh,
-    int flags);
+ssize_t fdpass__sendmsg_nosigpipe(const struct fdpass__sockview *v,
+    const struct msghdr *mh, int flags);
+
+/* Sets once what SIGPIPE suppression needs per socket; learned bits. */
+int fdpass__nosigpipe_once(int sock, unsigned int *learned);
+
+/*
+ * fdpass_socketpair's type argument split into the socket type and
+ * whether FDPASS_SOCK_NONBLOCK or SOCK_NONBLOCK was in it.
+ */
+int fdpass__split_type(int type, int *nonblock);
 
 #endif /* FDPASS_INTERNAL_H */

@@ -159,20 +159,22 @@ next_carries_control(int sock)
  * truncation, as Linux does; elsewhere the message is gone: -1 EMFILE.
  * The kernel has already taken the failed message's control data, so
  * control at the head of the queue starts the next message (the failed one
- * had no data bytes): that is not read.
+ * had no data bytes): that is not read.  Where the type is not known (the
+ * fd calls on a backend that may not ask), nothing is read back: data at
+ * the head may be the next message's, and taking it would lose that one.
  */
 static ssize_t
-recv_stranded_data(int sock, const struct msghdr *request, struct msghdr *mh,
-    int flags)
+recv_stranded_data(const struct fdpass__sockview *v,
+    const struct msghdr *request, struct msghdr *mh, int flags)
 {
 	ssize_t n;
 
-	if (!FDPASS__OS_NOSLOT_KEEPS_DATA(fdpass__socket_type(sock)) ||
-	    next_carries_control(sock)) {
+	if (!FDPASS__OS_NOSLOT_KEEPS_DATA(fdpass__view_type(v), v->learned) ||
+	    next_carries_control(v->fd)) {
 		errno = EMFILE;
 		return -1;
 	}
-	n = recvmsg_retrying(sock, request, mh, flags | MSG_DONTWAIT);
+	n = recvmsg_retrying(v->fd, request, mh, flags | MSG_DONTWAIT);
 	if (n == -1)
 		errno = EMFILE;
 	return n;
@@ -199,18 +201,20 @@ ctrunc_with_room(const struct msghdr *request, const struct msghdr *mh)
  * seqpacket socket (unix_stream_read_generic, __skb_try_recv_datagram).
  * The peer is gone, so receiving once more, without waiting, returns what
  * is still queued or end-of-file; end-of-file it is if nothing answers.
+ * Where the type is not known, the socket is taken for a stream: only
+ * Linux, whose fd calls may ask, resets datagram sockets.
  */
 static ssize_t
-recv_after_reset(int sock, const struct msghdr *request, struct msghdr *mh,
-    int flags)
+recv_after_reset(const struct fdpass__sockview *v,
+    const struct msghdr *request, struct msghdr *mh, int flags)
 {
 	ssize_t n;
 
-	if (fdpass__socket_type(sock) == SOCK_DGRAM) {
+	if (fdpass__view_type(v) == SOCK_DGRAM) {
 		errno = ECONNRESET;
 		return -1;
 	}
-	n = recvmsg_retrying(sock, request, mh, flags | MSG_DONTWAIT);
+	n = recvmsg_retrying(v->fd, request, mh, flags | MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == ECONNRESET)) {
 		*mh = *request;
@@ -257,7 +261,8 @@ discard_collected(struct collected *c)
 }
 
 ssize_t
-fdpass__recvmsg(int sock, struct fdpass_msg *msg, int flags, int *why_ctrunc)
+fdpass__recv(const struct fdpass__sockview *v, struct fdpass_msg *msg,
+    int flags, int *why_ctrunc)
 {
 	union {
 		struct cmsghdr align;
@@ -297,18 +302,18 @@ fdpass__recvmsg(int sock, struct fdpass_msg *msg, int flags, int *why_ctrunc)
 	if (want_cloexec)
 		rflags |= FDPASS__RECV_CLOEXEC;
 
-	n = recvmsg_retrying(sock, &request, &mh, rflags);
+	n = recvmsg_retrying(v->fd, &request, &mh, rflags);
 	if (n == -1 && errno == EINVAL && (rflags & FDPASS__RECV_CLOEXEC)) {
 		/* A kernel older than its headers refuses the flag. */
 		rflags &= ~FDPASS__RECV_CLOEXEC;
 		c.set_cloexec = 1;
-		n = recvmsg_retrying(sock, &request, &mh, rflags);
+		n = recvmsg_retrying(v->fd, &request, &mh, rflags);
 	}
 	if (n == -1 && errno == ECONNRESET)
-		n = recv_after_reset(sock, &request, &mh, rflags);
+		n = recv_after_reset(v, &request, &mh, rflags);
 	if (n == -1 && is_no_slot_errno(errno)) {
 		*why_ctrunc = EMFILE;
-		n = recv_stranded_data(sock, &request, &mh, rflags);
+		n = recv_stranded_data(v, &request, &mh, rflags);
 	}
 	if (n == -1)
 		return -1;
@@ -337,7 +342,8 @@ fdpass__recvmsg(int sock, struct fdpass_msg *msg, int flags, int *why_ctrunc)
 ssize_t
 fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
 {
+	struct fdpass__sockview v = { sock, 0, 0 };
 	int why_ctrunc;
 
-	return fdpass__recvmsg(sock, msg, flags, &why_ctrunc);
+	return fdpass__recv(&v, msg, flags, &why_ctrunc);
 }

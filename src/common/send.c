@@ -2,7 +2,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -21,8 +20,8 @@ all_fds_plausible(const int *fds, size_t nfds)
  * Every check that can fail without a system call, so a refused message
  * never reaches the kernel.
  */
-static int
-check_send(const struct fdpass_msg *msg, int flags)
+int
+fdpass__check_send(const struct fdpass_msg *msg, int flags)
 {
 	int has_data;
 
@@ -47,8 +46,9 @@ check_send(const struct fdpass_msg *msg, int flags)
 /*
  * Descriptors travel only over AF_UNIX.  Elsewhere the kernel may take
  * SCM_RIGHTS without a word and drop it (Linux __sock_cmsg_send skips it
- * for every family, FreeBSD udp_output skips any non-IP level), so a
- * positive return would lie; the family is asked before sending.
+ * for every family), so a positive return would lie.  The fd calls ask the
+ * family where the backend lets them ask (FDPASS__OS_FD_CALLS_ASK); a
+ * struct fdpass_sock was asked once, at init.
  */
 static int
 check_carries_fds(int sock)
@@ -63,100 +63,108 @@ check_carries_fds(int sock)
 /*
  * A stream or seqpacket peer that closed with data unread makes the kernel
  * answer ECONNRESET once before EPIPE (Linux unix_release_sock); both say
- * the peer is gone.  A datagram socket's errno is the OS's own.
+ * the peer is gone.  A datagram socket's errno is the OS's own.  Where the
+ * type is not known, ECONNRESET is taken as a peer gone: only Linux, whose
+ * fd calls may ask the type, resets datagram sockets
+ * (unix_dgram_disconnected).
  */
 static ssize_t
-peer_gone_is_epipe(int sock, ssize_t n)
+peer_gone_is_epipe(const struct fdpass__sockview *v, ssize_t n)
 {
 	if (n == -1 && errno == ECONNRESET &&
-	    fdpass__socket_type(sock) != SOCK_DGRAM)
+	    fdpass__view_type(v) != SOCK_DGRAM)
 		errno = EPIPE;
 	return n;
-}
-
-/*
- * Where SOCK_SEQPACKET is a stream with record marks (FreeBSD 15), each
- * message must end its record, or a reader may get several at once.
- */
-static int
-record_flags(int sock)
-{
-	if (FDPASS__OS_SEQPACKET_NEEDS_EOR &&
-	    fdpass__socket_type(sock) == SOCK_SEQPACKET)
-		return MSG_EOR;
-	return 0;
 }
 
 /*
  * Some kernels answer a full peer buffer with an errno of their own
  * instead of waiting (FDPASS__OS_FULL_ERRNO): a caller that asked not to
  * block reads that as EAGAIN, like everywhere else; a blocking caller
- * gets the kernel's errno, documented per OS.
+ * gets the kernel's errno, documented per OS.  Whether the socket is
+ * non-blocking is FDPASS_NONBLOCK, or O_NONBLOCK as fdpass_sock_init saw
+ * it: no call may ask now (F_GETFL needs CAP_FCNTL under Capsicum).
  */
 static ssize_t
-full_is_eagain(int sock, const struct fdpass_msg *msg, int flags, ssize_t n)
+full_is_eagain(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
+    int flags, ssize_t n)
 {
-	int err = errno, fl;
+	int err = errno;
 
 	if (n != -1 || (err != ENOBUFS && err != EMSGSIZE) ||
-	    err != FDPASS__OS_FULL_ERRNO(fdpass__socket_type(sock), msg->nfds)) {
+	    err != FDPASS__OS_FULL_ERRNO(fdpass__view_type(v), msg->nfds)) {
 		errno = err;
 		return n;
 	}
-	if (!(flags & FDPASS_NONBLOCK)) {
-		fl = FDPASS__SYSCALL(fcntl)(sock, F_GETFL, 0);
-		if (fl == -1 || !(fl & O_NONBLOCK)) {
-			errno = err;
-			return -1;
-		}
+	if (!(flags & FDPASS_NONBLOCK) &&
+	    !(v->learned & FDPASS__LEARNED_NONBLOCK)) {
+		errno = err;
+		return -1;
 	}
 	errno = EAGAIN;
 	return -1;
 }
 
+/*
+ * One SCM_RIGHTS message holds them all: OpenBSD and xnu refuse several,
+ * NetBSD reads only the first.  msg_controllen is the real CMSG_SPACE,
+ * which xnu needs equal to cmsg_len (true with its 4-byte alignment) and
+ * OpenBSD accepts as CMSG_ALIGN of it.
+ */
+static int
+attach_fds(struct msghdr *mh, void *buf, size_t size, const int *fds,
+    size_t nfds)
+{
+	struct cmsghdr *cmsg;
+	size_t space = CMSG_SPACE(nfds * sizeof(int));
+
+	if (space > size) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	memset(buf, 0, space);
+	mh->msg_control = buf;
+	mh->msg_controllen = space;
+	cmsg = CMSG_FIRSTHDR(mh);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(cmsg), fds, nfds * sizeof(int));
+	return 0;
+}
+
 ssize_t
-fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
+fdpass__send(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
+    int flags)
 {
 	union {
 		struct cmsghdr align;
 		char buf[FDPASS__CMSG_BOUND(FDPASS__OS_MAX_FDS)];
 	} control;
 	struct msghdr mh;
-	struct cmsghdr *cmsg;
-	size_t space;
 	ssize_t n;
-
-	if (check_send(msg, flags) == -1)
-		return -1;
 
 	memset(&mh, 0, sizeof mh);
 	mh.msg_iov = (struct iovec *)(uintptr_t)msg->iov;
 	mh.msg_iovlen = msg->iovcnt;
-	if (msg->nfds > 0) {
-		if (check_carries_fds(sock) == -1)
-			return -1;
-		/*
-		 * One SCM_RIGHTS message holds them all: OpenBSD and xnu refuse
-		 * several, NetBSD reads only the first.  msg_controllen is the
-		 * real CMSG_SPACE, which xnu needs equal to cmsg_len (true with
-		 * its 4-byte alignment) and OpenBSD accepts as CMSG_ALIGN of it.
-		 */
-		space = CMSG_SPACE(msg->nfds * sizeof(int));
-		if (space > sizeof control.buf) {
-			errno = EMSGSIZE;
-			return -1;
-		}
-		memset(control.buf, 0, space);
-		mh.msg_control = control.buf;
-		mh.msg_controllen = space;
-		cmsg = CMSG_FIRSTHDR(&mh);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(msg->nfds * sizeof(int));
-		memcpy(CMSG_DATA(cmsg), msg->fds, msg->nfds * sizeof(int));
-	}
-	n = fdpass__sendmsg_nosigpipe(sock, &mh,
-	    record_flags(sock) |
+	if (msg->nfds > 0 && attach_fds(&mh, control.buf, sizeof control.buf,
+	    msg->fds, msg->nfds) == -1)
+		return -1;
+	n = fdpass__sendmsg_nosigpipe(v, &mh,
+	    FDPASS__OS_RECORD_FLAGS(v->type) |
 	    ((flags & FDPASS_NONBLOCK) ? FDPASS__OS_SEND_DONTWAIT : 0));
-	return full_is_eagain(sock, msg, flags, peer_gone_is_epipe(sock, n));
+	return full_is_eagain(v, msg, flags, peer_gone_is_epipe(v, n));
+}
+
+ssize_t
+fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
+{
+	struct fdpass__sockview v = { sock, 0, 0 };
+
+	if (fdpass__check_send(msg, flags) == -1)
+		return -1;
+	if (FDPASS__OS_FD_CALLS_ASK && msg->nfds > 0 &&
+	    check_carries_fds(sock) == -1)
+		return -1;
+	return fdpass__send(&v, msg, flags);
 }

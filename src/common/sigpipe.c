@@ -19,26 +19,54 @@ sendmsg_retrying(int sock, const struct msghdr *mh, int flags)
 #if FDPASS__SIGPIPE == FDPASS__SIGPIPE_MSG_NOSIGNAL
 
 ssize_t
-fdpass__sendmsg_nosigpipe(int sock, const struct msghdr *mh, int flags)
+fdpass__sendmsg_nosigpipe(const struct fdpass__sockview *v,
+    const struct msghdr *mh, int flags)
 {
-	return sendmsg_retrying(sock, mh, flags | FDPASS__SEND_NOSIGNAL);
+	return sendmsg_retrying(v->fd, mh, flags | FDPASS__SEND_NOSIGNAL);
+}
+
+int
+fdpass__nosigpipe_once(int sock, unsigned int *learned)
+{
+	(void)sock;
+	(void)learned;
+	return 0;
 }
 
 #elif FDPASS__SIGPIPE == FDPASS__SIGPIPE_SO_NOSIGPIPE
 
-/*
- * The option is set on every call rather than remembered: the library keeps
- * no state per socket, and the caller may have created the socket itself.
- */
-ssize_t
-fdpass__sendmsg_nosigpipe(int sock, const struct msghdr *mh, int flags)
+static int
+set_nosigpipe(int sock)
 {
 	int one = 1;
 
-	if (FDPASS__SYSCALL(setsockopt)(sock, SOL_SOCKET, SO_NOSIGPIPE, &one,
-	    sizeof one) == -1)
+	return FDPASS__SYSCALL(setsockopt)(sock, SOL_SOCKET, SO_NOSIGPIPE, &one,
+	    sizeof one);
+}
+
+/*
+ * The option stays set on the socket (xnu sosetopt sets SOF_NOSIGPIPE): a
+ * struct fdpass_sock sets it once, at init.  The fd calls set it on every
+ * call, since the library keeps no state per descriptor and the caller may
+ * have created the socket itself.
+ */
+ssize_t
+fdpass__sendmsg_nosigpipe(const struct fdpass__sockview *v,
+    const struct msghdr *mh, int flags)
+{
+	if (!(v->learned & FDPASS__LEARNED_NOSIGPIPE) &&
+	    set_nosigpipe(v->fd) == -1)
 		return -1;
-	return sendmsg_retrying(sock, mh, flags);
+	return sendmsg_retrying(v->fd, mh, flags);
+}
+
+int
+fdpass__nosigpipe_once(int sock, unsigned int *learned)
+{
+	if (set_nosigpipe(sock) == -1)
+		return -1;
+	*learned |= FDPASS__LEARNED_NOSIGPIPE;
+	return 0;
 }
 
 #else /* FDPASS__SIGPIPE_SIGMASK */
@@ -61,7 +89,8 @@ sigpipe_pending(void)
  * window every user-space suppression has on systems without MSG_NOSIGNAL.
  */
 ssize_t
-fdpass__sendmsg_nosigpipe(int sock, const struct msghdr *mh, int flags)
+fdpass__sendmsg_nosigpipe(const struct fdpass__sockview *v,
+    const struct msghdr *mh, int flags)
 {
 	sigset_t pipe_only, old_mask;
 	int was_pending, saved_errno, sig, rc;
@@ -74,7 +103,7 @@ fdpass__sendmsg_nosigpipe(int sock, const struct msghdr *mh, int flags)
 		return -1;
 	}
 	was_pending = sigpipe_pending();
-	n = sendmsg_retrying(sock, mh, flags);
+	n = sendmsg_retrying(v->fd, mh, flags);
 	saved_errno = errno;
 	if (n == -1 && saved_errno == EPIPE && !was_pending &&
 	    sigpipe_pending())
@@ -82,6 +111,14 @@ fdpass__sendmsg_nosigpipe(int sock, const struct msghdr *mh, int flags)
 	(void)pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	errno = saved_errno;
 	return n;
+}
+
+int
+fdpass__nosigpipe_once(int sock, unsigned int *learned)
+{
+	(void)sock;
+	(void)learned;
+	return 0;
 }
 
 #endif

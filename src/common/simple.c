@@ -34,6 +34,7 @@ fdpass_send_with_fds(int sock, const struct iovec *iov, size_t iovcnt,
 ssize_t
 fdpass_recv_with_fds(int sock, void *buf, size_t len, int *fds, size_t *nfds)
 {
+	struct fdpass__sockview v = { sock, 0, 0 };
 	struct iovec iov;
 	struct fdpass_msg msg;
 	int why_ctrunc;
@@ -52,7 +53,7 @@ fdpass_recv_with_fds(int sock, void *buf, size_t len, int *fds, size_t *nfds)
 	msg.fds = fds;
 	msg.nfds = *nfds;
 	msg.flags = 0;
-	n = fdpass__recvmsg(sock, &msg, 0, &why_ctrunc);
+	n = fdpass__recv(&v, &msg, 0, &why_ctrunc);
 	*nfds = msg.nfds;
 	if (n >= 0 && (msg.flags & FDPASS_CTRUNC)) {
 		errno = why_ctrunc;

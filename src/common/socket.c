@@ -34,6 +34,21 @@ finish_socket(int fd, int atomic, int nonblock)
 }
 
 int
+fdpass__split_type(int type, int *nonblock)
+{
+	*nonblock = (type & FDPASS_SOCK_NONBLOCK) != 0;
+	type &= ~FDPASS_SOCK_NONBLOCK;
+#ifdef SOCK_NONBLOCK
+	*nonblock |= (type & SOCK_NONBLOCK) != 0;
+	type &= ~SOCK_NONBLOCK;
+#endif
+#ifdef SOCK_CLOEXEC
+	type &= ~SOCK_CLOEXEC;	/* always set anyway */
+#endif
+	return type;
+}
+
+int
 fdpass_socketpair(int type, int sv[2])
 {
 	int nonblock, atomic;
@@ -42,15 +57,7 @@ fdpass_socketpair(int type, int sv[2])
 		errno = EINVAL;
 		return -1;
 	}
-	nonblock = (type & FDPASS_SOCK_NONBLOCK) != 0;
-	type &= ~FDPASS_SOCK_NONBLOCK;
-#ifdef SOCK_NONBLOCK
-	nonblock |= (type & SOCK_NONBLOCK) != 0;
-	type &= ~SOCK_NONBLOCK;
-#endif
-#ifdef SOCK_CLOEXEC
-	type &= ~SOCK_CLOEXEC;	/* always set anyway */
-#endif
+	type = fdpass__split_type(type, &nonblock);
 
 	atomic = FDPASS__SOCK_CLOEXEC | (nonblock ? FDPASS__SOCK_NONBLOCK : 0);
 	if (FDPASS__SYSCALL(socketpair)(AF_UNIX, type | atomic, 0, sv) == -1) {

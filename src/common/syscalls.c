@@ -67,6 +67,7 @@ real_getpeername(int sock, struct sockaddr *sa, socklen_t *len)
 	.setsockopt = real_setsockopt,				\
 	.getsockname = real_getsockname,			\
 	.getpeername = real_getpeername,			\
+	.kernel_release = fdpass__kernel_release,		\
 }
 
 const struct fdpass__syscalls fdpass__real_syscalls = FDPASS__REAL_SYSCALLS;

@@ -58,17 +58,46 @@ fdpass__socket_type(int sock)
 	return type;
 }
 
+/*
+ * A longer address is cut to fit; the family is all we read.  An address
+ * of length 0 is an unnamed AF_UNIX socket (a socketpair end, an unbound
+ * client): DragonFly's uipc_sockaddr leaves the address empty for one,
+ * where the other kernels answer AF_UNIX with no path (sun_noname); no
+ * other family has an empty address.
+ */
 int
 fdpass__is_unix_socket(int sock)
 {
 	struct sockaddr sa;
 	socklen_t len = sizeof sa;
 
-	/* A longer address is cut to fit; the family is all we read. */
 	memset(&sa, 0, sizeof sa);
 	if (FDPASS__SYSCALL(getsockname)(sock, &sa, &len) == -1)
 		return -1;
-	return sa.sa_family == AF_UNIX;
+	return len == 0 || sa.sa_family == AF_UNIX;
+}
+
+/* Asked on error paths: the caller's errno is kept. */
+int
+fdpass__view_type(const struct fdpass__sockview *v)
+{
+	int saved_errno = errno, type;
+
+	if (v->type != 0 || !FDPASS__OS_FD_CALLS_ASK)
+		return v->type;
+	type = fdpass__socket_type(v->fd);
+	errno = saved_errno;
+	return type == -1 ? 0 : type;
+}
+
+int
+fdpass__kernel_release(void)
+{
+#if HAVE_GETOSRELDATE
+	return getosreldate();
+#else
+	return 0;
+#endif
 }
 
 int

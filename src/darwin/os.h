@@ -24,10 +24,19 @@
  * that fails soreceive jumps to release, leaving the record's data queued
  * for every socket type, datagrams included (bsd/kern/uipc_socket.c).
  */
-#define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((void)(type), 1)
+#define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
+	((void)(type), (void)(learned), 1)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
-#define FDPASS__OS_SEQPACKET_NEEDS_EOR 0	/* no SOCK_SEQPACKET */
+#define FDPASS__OS_RECORD_FLAGS(type) ((void)(type), 0)	/* no SOCK_SEQPACKET */
+#define FDPASS__OS_LEARN(release) ((void)(release), 0u)
+/*
+ * The fd calls ask nothing: no decision of theirs depends on the type on
+ * xnu, and the kernel refuses SCM_RIGHTS on TCP (tcp_usr_send: EINVAL).
+ * UDP takes it and drops it (udp_output reads IPPROTO_IP messages only):
+ * the fd calls cannot tell, a struct fdpass_sock can.
+ */
+#define FDPASS__OS_FD_CALLS_ASK 0
 #define FDPASS__OS_CONTROL_HEADROOM 128
 #define FDPASS__OS_CMSG_CARRIES_FD(level, type) ((void)(level), (void)(type), 0)
 

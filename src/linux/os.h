@@ -25,11 +25,23 @@
 #endif
 #define FDPASS__OS_RECV_MAX_FDS 253
 #define FDPASS__OS_PEER_CRED "SO_PEERCRED"
+/*
+ * The fd calls ask the family before sending descriptors, and the type on
+ * the error paths that depend on it: TCP and UDP sockets take SCM_RIGHTS
+ * and drop it without a word (net/core/sock.c __sock_cmsg_send handles
+ * SO_MARK, SO_TIMESTAMPING_OLD and SCM_TXTIME and ignores every other
+ * SOL_SOCKET type), and a datagram socket can be reset
+ * (net/unix/af_unix.c unix_dgram_disconnected).  A seccomp filter that
+ * allows sendmsg and recvmsg alone needs a struct fdpass_sock.
+ */
+#define FDPASS__OS_FD_CALLS_ASK 1
+#define FDPASS__OS_LEARN(release) ((void)(release), 0u)
 /* recvmsg never fails for want of a slot: scm_detach_fds sets MSG_CTRUNC. */
-#define FDPASS__OS_NOSLOT_KEEPS_DATA(type) ((void)(type), 0)
+#define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
+	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
-#define FDPASS__OS_SEQPACKET_NEEDS_EOR 0
+#define FDPASS__OS_RECORD_FLAGS(type) ((void)(type), 0)
 
 /*
  * Room for SCM_CREDENTIALS (SO_PASSCRED), SCM_PIDFD (SO_PASSPIDFD) and an

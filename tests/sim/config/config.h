@@ -9,9 +9,7 @@
 
 #include "sim_abi.h"
 
-/* FreeBSD 15's seqpacket-as-stream; a variant may turn it on. */
-#ifndef HAVE_UNIX_SEQPACKET_AS_STREAM
-#define HAVE_UNIX_SEQPACKET_AS_STREAM 0
-#endif
+/* The simulated kernel's release comes through the kernel_release seam. */
+#define HAVE_GETOSRELDATE 0
 
 #endif

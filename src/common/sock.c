@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * struct fdpass_sock: a socket checked once.  Init asks the kernel what
+ * the send and receive paths would otherwise ask on every call (family,
+ * type, O_NONBLOCK, the running kernel's release) and sets what is per
+ * socket (SO_NOSIGPIPE), so those paths make no system call but sendmsg
+ * or recvmsg and work inside pledge, Capsicum and seccomp sandboxes.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+/* "fdps": tells an initialised handle from stack garbage. */
+#define SOCK_MAGIC 0x66647073u
+#define PRIV_MAGIC 0
+#define PRIV_LEARNED 1
+
+static int
+is_message_type(int type)
+{
+	return type == SOCK_STREAM || type == SOCK_DGRAM ||
+	    type == SOCK_SEQPACKET;
+}
+
+/* Everything but the kernel's answers, which the caller brings. */
+static int
+finish_init(struct fdpass_sock *s, int fd, int type, int nonblock)
+{
+	unsigned int learned = FDPASS__OS_LEARN(FDPASS__KERNEL_RELEASE());
+
+	if (nonblock)
+		learned |= FDPASS__LEARNED_NONBLOCK;
+	if (fdpass__nosigpipe_once(fd, &learned) == -1)
+		return -1;
+	s->fd = fd;
+	s->type = type;
+	s->fdpass_private[PRIV_MAGIC] = SOCK_MAGIC;
+	s->fdpass_private[PRIV_LEARNED] = learned;
+	return 0;
+}
+
+static void
+clear(struct fdpass_sock *s)
+{
+	memset(s, 0, sizeof *s);
+	s->fd = -1;
+}
+
+int
+fdpass_sock_init(struct fdpass_sock *s, int fd)
+{
+	int is_unix, type, fl;
+
+	if (s == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	clear(s);
+	/* getsockname first: EBADF and ENOTSOCK come from it. */
+	if ((is_unix = fdpass__is_unix_socket(fd)) != 1) {
+		if (is_unix == 0)
+			errno = EOPNOTSUPP;
+		return -1;
+	}
+	if ((type = fdpass__socket_type(fd)) == -1 ||
+	    (fl = FDPASS__SYSCALL(fcntl)(fd, F_GETFL, 0)) == -1)
+		return -1;
+	if (!is_message_type(type)) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	if (finish_init(s, fd, type, (fl & O_NONBLOCK) != 0) == -1) {
+		clear(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* The pair is known to be AF_UNIX of type: nothing to ask. */
+int
+fdpass_sock_pair(int type, struct fdpass_sock s[2])
+{
+	int sv[2], nonblock, base;
+
+	if (s == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	clear(&s[0]);
+	clear(&s[1]);
+	base = fdpass__split_type(type, &nonblock);
+	if (fdpass_socketpair(type, sv) == -1)
+		return -1;
+	if (finish_init(&s[0], sv[0], base, nonblock) == -1 ||
+	    finish_init(&s[1], sv[1], base, nonblock) == -1) {
+		fdpass__close_all(sv, 2);
+		clear(&s[0]);
+		clear(&s[1]);
+		return -1;
+	}
+	return 0;
+}
+
+/* A handle fdpass_sock_init or fdpass_sock_pair made, as the paths see it. */
+static int
+view_of(const struct fdpass_sock *s, struct fdpass__sockview *v)
+{
+	if (s == NULL || s->fdpass_private[PRIV_MAGIC] != SOCK_MAGIC ||
+	    !is_message_type(s->type)) {
+		errno = EINVAL;
+		return -1;
+	}
+	v->fd = s->fd;
+	v->type = s->type;
+	v->learned = s->fdpass_private[PRIV_LEARNED];
+	return 0;
+}
+
+ssize_t
+fdpass_sock_sendmsg(const struct fdpass_sock *s, const struct fdpass_msg *msg,
+    int flags)
+{
+	struct fdpass__sockview v;
+
+	if (view_of(s, &v) == -1 || fdpass__check_send(msg, flags) == -1)
+		return -1;
+	return fdpass__send(&v, msg, flags);
+}
+
+ssize_t
+fdpass_sock_recvmsg(const struct fdpass_sock *s, struct fdpass_msg *msg,
+    int flags)
+{
+	struct fdpass__sockview v;
+	int why_ctrunc;
+
+	if (view_of(s, &v) == -1) {
+		if (msg != NULL)
+			msg->nfds = 0;
+		return -1;
+	}
+	return fdpass__recv(&v, msg, flags, &why_ctrunc);
+}
