@@ -41,7 +41,12 @@
  * at once (harmless on 14, where the protocol is atomic anyway).  The
  * running kernel decides: fdpass_sock_init asks getosreldate().
  */
-#define FDPASS__FREEBSD_SEQPACKET_IS_STREAM 1500018
+/*
+ * D44151 came without a version bump of its own, between 1500018 (April
+ * 2024) and 1500019 (May 2024) in sys/sys/param.h; every 14.x kernel has
+ * the atomic protocol.
+ */
+#define FDPASS__FREEBSD_SEQPACKET_IS_STREAM 1500019
 #define FDPASS__OS_LEARN(release) \
 	((release) >= FDPASS__FREEBSD_SEQPACKET_IS_STREAM ? \
 	FDPASS__LEARNED_SEQPACKET_IS_STREAM : 0u)
@@ -142,12 +147,16 @@
 #endif
 
 /*
- * The fd calls ask the kernel nothing (no getsockname, no getsockopt): a
- * process under OpenBSD's pledge("stdio sendfd recvfd") is killed for
- * either, and a Capsicum descriptor limited to CAP_SEND|CAP_RECV refuses
- * both.  So they cannot tell a UDP socket, which takes SCM_RIGHTS and
- * drops it, from an AF_UNIX one; TCP refuses it (EINVAL).  Sources per OS
- * in docs/guarantees.md, "Sandboxes"; a struct fdpass_sock checks once.
+ * The fd calls ask the kernel nothing (no getsockname, no getsockopt, no
+ * fcntl(F_GETFL)): OpenBSD's pledge("stdio sendfd recvfd") kills a process
+ * for getsockopt(SO_TYPE) (kern_pledge.c pledge_sockopt), and for
+ * getsockname on releases whose pledge_syscalls[] wants "unix" for it; a
+ * Capsicum descriptor limited to CAP_SEND|CAP_RECV refuses all three
+ * (CAP_GETSOCKNAME, CAP_GETSOCKOPT, CAP_FCNTL).  So they cannot tell an
+ * AF_UNIX socket from a UDP one, which takes SCM_RIGHTS and ignores it
+ * (FreeBSD and OpenBSD udp_output, DragonFly sosendudp); TCP refuses it
+ * with EINVAL (FreeBSD tcp_usr_send, OpenBSD and NetBSD tcp_send,
+ * DragonFly sosendtcp).  A struct fdpass_sock checks once.
  */
 #define FDPASS__OS_FD_CALLS_ASK 0
 

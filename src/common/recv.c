@@ -201,16 +201,17 @@ ctrunc_with_room(const struct msghdr *request, const struct msghdr *mh)
  * seqpacket socket (unix_stream_read_generic, __skb_try_recv_datagram).
  * The peer is gone, so receiving once more, without waiting, returns what
  * is still queued or end-of-file; end-of-file it is if nothing answers.
- * Where the type is not known, the socket is taken for a stream: only
- * Linux, whose fd calls may ask, resets datagram sockets.
+ * A datagram socket is reset too (every kernel), and there ECONNRESET is
+ * the answer, as it is where the type is not known.
  */
 static ssize_t
 recv_after_reset(const struct fdpass__sockview *v,
     const struct msghdr *request, struct msghdr *mh, int flags)
 {
+	int type = fdpass__view_type(v);
 	ssize_t n;
 
-	if (fdpass__view_type(v) == SOCK_DGRAM) {
+	if (type != SOCK_STREAM && type != SOCK_SEQPACKET) {
 		errno = ECONNRESET;
 		return -1;
 	}

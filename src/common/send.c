@@ -63,17 +63,21 @@ check_carries_fds(int sock)
 /*
  * A stream or seqpacket peer that closed with data unread makes the kernel
  * answer ECONNRESET once before EPIPE (Linux unix_release_sock); both say
- * the peer is gone.  A datagram socket's errno is the OS's own.  Where the
- * type is not known, ECONNRESET is taken as a peer gone: only Linux, whose
- * fd calls may ask the type, resets datagram sockets
- * (unix_dgram_disconnected).
+ * the peer is gone.  A datagram socket's errno is the OS's own, and every
+ * kernel resets datagram sockets too (Linux unix_dgram_disconnected, the
+ * BSDs' and xnu's unp_drop on a connected datagram peer's close), so where
+ * the type is not known the kernel's ECONNRESET is left as it is.
  */
 static ssize_t
 peer_gone_is_epipe(const struct fdpass__sockview *v, ssize_t n)
 {
-	if (n == -1 && errno == ECONNRESET &&
-	    fdpass__view_type(v) != SOCK_DGRAM)
-		errno = EPIPE;
+	int type;
+
+	if (n == -1 && errno == ECONNRESET) {
+		type = fdpass__view_type(v);
+		if (type == SOCK_STREAM || type == SOCK_SEQPACKET)
+			errno = EPIPE;
+	}
 	return n;
 }
 
@@ -144,6 +148,10 @@ fdpass__send(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
 	struct msghdr mh;
 	ssize_t n;
 
+#ifdef FDPASS_TEST_MUTANT_EXTRA_GETSOCKNAME
+	/* A test-only mutant: one call more than the handle's rule allows. */
+	(void)fdpass__is_unix_socket(v->fd);
+#endif
 	memset(&mh, 0, sizeof mh);
 	mh.msg_iov = (struct iovec *)(uintptr_t)msg->iov;
 	mh.msg_iovlen = msg->iovcnt;

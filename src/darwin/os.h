@@ -31,10 +31,11 @@
 #define FDPASS__OS_RECORD_FLAGS(type) ((void)(type), 0)	/* no SOCK_SEQPACKET */
 #define FDPASS__OS_LEARN(release) ((void)(release), 0u)
 /*
- * The fd calls ask nothing: no decision of theirs depends on the type on
- * xnu, and the kernel refuses SCM_RIGHTS on TCP (tcp_usr_send: EINVAL).
- * UDP takes it and drops it (udp_output reads IPPROTO_IP messages only):
- * the fd calls cannot tell, a struct fdpass_sock can.
+ * The fd calls ask nothing, like the BSDs'.  xnu takes SCM_RIGHTS on TCP
+ * and UDP and drops it (bsd/netinet/tcp_usrreq.c tcp_usr_send "Silently
+ * drop unsupported ancillary data messages" since xnu-6153, macOS 10.15;
+ * udp_output reads IPPROTO_IP messages only): the fd calls cannot tell, a
+ * struct fdpass_sock can.
  */
 #define FDPASS__OS_FD_CALLS_ASK 0
 #define FDPASS__OS_CONTROL_HEADROOM 128
