@@ -23,18 +23,34 @@ close_keeping_errno(int fd)
 	fdpass__close_all(&fd, 1);
 }
 
-static void
-take_fd(struct collected *c, int fd)
+static int
+fd_at(const struct cmsghdr *cmsg, size_t i)
 {
-	if (c->count == c->capacity) {
+	int fd;
+
+	memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof fd, sizeof fd);
+	return fd;
+}
+
+/*
+ * The n descriptors of one SCM_RIGHTS message, copied in one go while the
+ * caller's array has room; those past it are closed.
+ */
+static void
+take_fds(struct collected *c, const struct cmsghdr *cmsg, size_t n)
+{
+	size_t room = c->capacity - c->count, fit = n < room ? n : room, i;
+
+	memcpy(c->fds + c->count, CMSG_DATA(cmsg), fit * sizeof(int));
+	for (i = 0; c->set_cloexec && i < fit; i++)
+		if (c->cloexec_errno == 0 && FDPASS__SYSCALL(fcntl)(
+		    c->fds[c->count + i], F_SETFD, FD_CLOEXEC) == -1)
+			c->cloexec_errno = errno;
+	c->count += fit;
+	if (fit < n)
 		c->overflow = 1;
-		close_keeping_errno(fd);
-		return;
-	}
-	c->fds[c->count++] = fd;
-	if (c->set_cloexec && c->cloexec_errno == 0 &&
-	    FDPASS__SYSCALL(fcntl)(fd, F_SETFD, FD_CLOEXEC) == -1)
-		c->cloexec_errno = errno;
+	for (i = fit; i < n; i++)
+		close_keeping_errno(fd_at(cmsg, i));
 }
 
 /*
@@ -58,15 +74,6 @@ payload_fds(const struct cmsghdr *cmsg, const unsigned char *end)
  * sender's messages apart); any other descriptor the kernel installed
  * (Linux SCM_PIDFD) is closed.
  */
-static int
-fd_at(const struct cmsghdr *cmsg, size_t i)
-{
-	int fd;
-
-	memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof fd, sizeof fd);
-	return fd;
-}
-
 static void
 collect_fds(struct msghdr *mh, struct collected *c)
 {
@@ -83,8 +90,7 @@ collect_fds(struct msghdr *mh, struct collected *c)
 		n = payload_fds(cmsg, end);
 		if (cmsg->cmsg_level == SOL_SOCKET &&
 		    cmsg->cmsg_type == SCM_RIGHTS) {
-			for (i = 0; i < n; i++)
-				take_fd(c, fd_at(cmsg, i));
+			take_fds(c, cmsg, n);
 		} else if (FDPASS__OS_CMSG_CARRIES_FD(cmsg->cmsg_level,
 		    cmsg->cmsg_type)) {
 			for (i = 0; i < n; i++)
