@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define FDPASS_VERSION_MAJOR 0
-#define FDPASS_VERSION_MINOR 1
+#define FDPASS_VERSION_MINOR 2
 #define FDPASS_VERSION_PATCH 0
 
 /* Flags for fdpass_sendmsg() and fdpass_recvmsg(). */

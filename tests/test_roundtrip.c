@@ -314,7 +314,7 @@ version_and_backend(void **state)
 	snprintf(expect, sizeof expect, "%d.%d.%d", FDPASS_VERSION_MAJOR,
 	    FDPASS_VERSION_MINOR, FDPASS_VERSION_PATCH);
 	assert_string_equal(fdpass_version(), expect);
-	assert_string_equal(fdpass_version(), "0.1.0");
+	assert_string_equal(fdpass_version(), "0.2.0");
 	assert_non_null(b);
 	assert_ptr_equal(b, fdpass_backend());
 	assert_non_null(b->name);

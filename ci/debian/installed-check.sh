@@ -5,7 +5,7 @@
 # (ci/debian/run.sh runs it as root in a fresh bookworm root): builds
 # tests/consumer (CONSUMER_DIR) in WORK against the installed packages with
 # pkg-config (shared, then the static library) and with CMake
-# (find_package(fdpass 0.1), fdpass::fdpass; pkg_check_modules), runs each
+# (find_package(fdpass 0.2), fdpass::fdpass; pkg_check_modules), runs each
 # consumer (a descriptor passed and checked), then `fdpass info`.
 set -eu
 src=$1 work=$2
@@ -39,7 +39,7 @@ fi
 printf 'consumer-static: '
 "$work/consumer-static"
 
-say "CMake: find_package(fdpass 0.1 REQUIRED), fdpass::fdpass; pkg_check_modules(fdpass)"
+say "CMake: find_package(fdpass 0.2 REQUIRED), fdpass::fdpass; pkg_check_modules(fdpass)"
 cmake -S "$src" -B "$work/cmake" >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; exit 1; }
 grep -E 'fdpass|Found' "$work/cmake.log" | sed 's/^/    /' || true
 cmake --build "$work/cmake" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }

@@ -19,7 +19,7 @@ main(void)
 	int sv[2], got = -1;
 	char c;
 
-	if (strcmp(fdpass_version(), "0.1.0") != 0 ||
+	if (strcmp(fdpass_version(), "0.2.0") != 0 ||
 	    fdpass_socketpair(SOCK_STREAM, sv) != 0 ||
 	    fdpass_send_with_fd(sv[0], &iov, 1, sv[0]) != 1 ||
 	    fdpass_recv_with_fd(sv[1], &c, 1, &got) != 1 || got < 0 ||
