@@ -56,6 +56,19 @@ install(FILES ${PROJECT_BINARY_DIR}/fdpass.pc
 
 install(DIRECTORY docs/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man3
   FILES_MATCHING PATTERN "*.3")
+# A page that describes several functions (its .Nm lines) is installed once,
+# under the first name; each other name is a symbolic link to it, so that
+# `man fdpass_sock_sendmsg` finds it.
+if(IS_ABSOLUTE "${CMAKE_INSTALL_MANDIR}")
+  set(man3 "${CMAKE_INSTALL_MANDIR}/man3")
+else()
+  # The prefix of the install, which `cmake --install --prefix` may change.
+  set(man3 "\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_MANDIR}/man3")
+endif()
+foreach(link fdpass_sock_pair fdpass_sock_sendmsg fdpass_sock_recvmsg)
+  install(CODE "file(CREATE_LINK fdpass_sock_init.3 \"\$ENV{DESTDIR}${man3}/${link}.3\" SYMBOLIC)
+    message(STATUS \"Installing: \$ENV{DESTDIR}${man3}/${link}.3 -> fdpass_sock_init.3\")")
+endforeach()
 if(FDPASS_BUILD_TOOLS)
   install(DIRECTORY docs/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
     FILES_MATCHING PATTERN "*.1")

@@ -11,6 +11,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/../run_checked.cmake)
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 foreach(f include/fdpass.h share/man/man3/fdpass_recvmsg.3 share/man/man3/fdpass_send_with_fd.3
+    share/man/man3/fdpass_sock_init.3 share/man/man3/fdpass_sock_sendmsg.3
     share/doc/fdpass/LICENSE)
   if(NOT EXISTS ${prefix}/${f})
     message(FATAL_ERROR "not installed: ${f}")
