@@ -66,7 +66,8 @@ struct fdpass_cred {
 
 /*
  * A static description of the backend the library was built for.  Fields
- * are only ever added at the end.
+ * are only ever added at the end, and each release that adds one gives
+ * fdpass_backend() a new symbol version (docs/abi-policy.md).
  */
 struct fdpass_backend {
 	const char *name;		/* "linux", "freebsd", "openbsd", "netbsd",
@@ -114,7 +115,8 @@ FDPASS_EXPORT ssize_t fdpass_recvmsg(int sock, struct fdpass_msg *msg,
 struct fdpass_sock {
 	int fd;				/* the socket: the caller polls and closes it */
 	int type;			/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
-	unsigned int fdpass_private[6];	/* what init learned; room for later releases */
+	/* what init learned; reserved, so that later releases keep the size */
+	unsigned int fdpass_private[6];
 };
 
 FDPASS_EXPORT int fdpass_sock_init(struct fdpass_sock *s, int fd);
