@@ -154,6 +154,10 @@ fdpass__send(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
 	(void)fdpass__is_unix_socket(v->fd);
 #endif
 	memset(&mh, 0, sizeof mh);
+#ifdef FDPASS_TEST_MUTANT_EXTRA_GETSOCKNAME
+	/* Test-only mutant: one call pledge("stdio") refuses (tests/sim). */
+	(void)fdpass__is_unix_socket(v->fd);
+#endif
 	mh.msg_iov = (struct iovec *)(uintptr_t)msg->iov;
 	mh.msg_iovlen = msg->iovcnt;
 	if (msg->nfds > 0 && attach_fds(&mh, control.buf, sizeof control.buf,

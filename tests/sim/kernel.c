@@ -16,7 +16,8 @@
 
 #include "internal.h"
 
-#if defined(SIM_VARIANT_FREEBSD) || defined(SIM_VARIANT_FREEBSD12)
+#if defined(SIM_VARIANT_FREEBSD) || defined(SIM_VARIANT_FREEBSD12) || \
+    defined(SIM_VARIANT_FREEBSD15)
 const struct sim_os sim_os = {
 	.name = "freebsd",
 	.has_seqpacket = 1,		/* uipc_usrreq.c unp_sphead */
@@ -48,12 +49,33 @@ const struct sim_os sim_os = {
 	.no_slot_errno = EMFILE,
 	.cmsg_cloexec = 1,		/* real 14.2 */
 #endif
+#ifdef SIM_VARIANT_FREEBSD15
 	/*
-	 * uipc_soreceive_stream_or_seqpacket links stream data back; 14.2
-	 * drops a seqpacket or datagram message whole (real 14.2; 15-CURRENT
-	 * keeps seqpacket data too).
+	 * 15 (D44151): SOCK_SEQPACKET is a stream with record marks, and
+	 * uipc_soreceive_stream_or_seqpacket links the data back after
+	 * unp_externalize fails, for both; a datagram is still freed
+	 * (uipc_soreceive_dgram).  Source only: no real 15 observed.
+	 */
+	.keeps_after_no_slot = SIM_KEEPS_STREAM | SIM_KEEPS_SEQPACKET,
+	/*
+	 * getosreldate(): __FreeBSD_version of the running kernel, 15.0
+	 * (sys/sys/param.h of releng/15.0: 1500068; the exact number is
+	 * unverified, any 15 kernel has the change).
+	 */
+	.osreldate = 1500068,
+#else
+	/*
+	 * 14: soreceive_generic skips the data of a stream and drops the
+	 * record of an atomic (seqpacket) protocol, uipc_soreceive_dgram
+	 * frees a datagram (real 14.2).
 	 */
 	.keeps_after_no_slot = SIM_KEEPS_STREAM,
+#ifdef SIM_VARIANT_FREEBSD12
+	.osreldate = 1204000,		/* 12.4-RELEASE sys/sys/param.h */
+#else
+	.osreldate = 1402000,		/* 14.2-RELEASE sys/sys/param.h */
+#endif
+#endif
 	/* sys_recvmsg: msg_flags starts as the flags; real 14.2. */
 	.echoes_flags = 1,
 	.local_creds = 2,		/* LOCAL_CREDS; unp_addsockcred */
@@ -62,6 +84,15 @@ const struct sim_os sim_os = {
 	/* uipc_ctloutput LOCAL_PEERCRED: EINVAL on a datagram; real 14.2. */
 	.peercred_stream_only = 1,
 	.peer_pid = HAVE_STRUCT_XUCRED_CR_PID,
+	/* uipc_sockaddr: sun_noname, struct sockaddr, AF_LOCAL. */
+	.noname = SIM_NONAME_SOCKADDR,
+	/*
+	 * 15: uipc_sosend_stream_or_seqpacket ends a record only where the
+	 * sender says MSG_EOR, else a reader may get several messages as
+	 * one; 14's atomic protocol takes the flag too (sosend_generic).  A
+	 * library built once runs on both, so every variant wants it.
+	 */
+	.seqpacket_needs_eor = 1,
 };
 #elif defined(SIM_VARIANT_OPENBSD)
 const struct sim_os sim_os = {
@@ -86,6 +117,8 @@ const struct sim_os sim_os = {
 	.echoes_flags = 1,		/* sys_recvmsg; unverified */
 	.msg_nosignal = 1,
 	.peer_pid = 1,			/* struct sockpeercred */
+	.noname = SIM_NONAME_SOCKADDR,	/* uipc_setaddr: sun_noname */
+	.has_pledge = 1,		/* sys/kern/kern_pledge.c */
 };
 #elif defined(SIM_VARIANT_NETBSD)
 const struct sim_os sim_os = {
@@ -130,6 +163,15 @@ const struct sim_os sim_os = {
 	.msg_nosignal = 1,
 	.so_nosigpipe = 1,
 	.peer_pid = 1,			/* LOCAL_PEEREID struct unpcbid */
+	/*
+	 * uipc_socket.c sosend: control longer than so_snd.sb_hiwat is
+	 * EMSGSIZE before any wait, and uipc_usrreq.c (PRU_SEND on a
+	 * stream) shrinks the sender's sb_hiwat by what the peer holds:
+	 * descriptors to a full stream fail at once (real 9.1).
+	 */
+	.stream_full_control_emsgsize = 1,
+	/* uipc_usrreq.c unp_setaddr: a whole sockaddr_un sun_noname. */
+	.noname = SIM_NONAME_SOCKADDR_UN,
 };
 #elif defined(SIM_VARIANT_DRAGONFLY)
 /*
@@ -172,6 +214,11 @@ const struct sim_os sim_os = {
 	.msg_nosignal = 1,
 	.peercred_stream_only = 1,	/* uipc_ctloutput LOCAL_PEERCRED */
 	.peer_pid = 0,
+	/*
+	 * uipc_usrreq.c uipc_sockaddr sets no address for an unnamed
+	 * socket and uipc_syscalls.c kern_getsockname answers length 0.
+	 */
+	.noname = SIM_NONAME_EMPTY,
 };
 #elif defined(SIM_VARIANT_DARWIN) || defined(SIM_VARIANT_DARWIN10)
 const struct sim_os sim_os = {
@@ -212,6 +259,12 @@ const struct sim_os sim_os = {
 	.so_nosigpipe = 1,
 	.peercred_stream_only = 1,	/* uipc_ctloutput: EINVAL but stream */
 	.peer_pid = 1,			/* LOCAL_PEERPID */
+	/* uipc_socket.c sosend: MSG_EOR on a SOCK_STREAM is EINVAL. */
+	.eor_on_stream_einval = 1,
+	/* uipc_usrreq.c uipc_sockaddr: sun_noname, AF_LOCAL. */
+	.noname = SIM_NONAME_SOCKADDR,
+	/* uipc_syscalls.c getsockname: *alen = sa_len, uncut. */
+	.alen_untruncated = 1,
 };
 #else
 #error "define one SIM_VARIANT_*"
@@ -327,7 +380,7 @@ sim_kernel_too_many_errno(int type)
 }
 
 /* xnu bsd/kern/uipc_proto.c: no AF_UNIX SOCK_SEQPACKET. */
-static int
+int
 sim_socketpair(int domain, int type, int protocol, int sv[2])
 {
 	int base = type & ~(SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -337,12 +390,23 @@ sim_socketpair(int domain, int type, int protocol, int sv[2])
 	return fdpass__real_syscalls.socketpair(domain, type, protocol, sv);
 }
 
-static int
+int
 sim_fcntl(int fd, int cmd, int arg)
 {
 	if (cmd == F_SETFD)
 		sim_stats.setfd_calls++;
 	return fdpass__real_syscalls.fcntl(fd, cmd, arg);
+}
+
+/*
+ * FreeBSD getosreldate(3): the running kernel's __FreeBSD_version (the
+ * AT_OSRELDATE auxiliary vector entry, else the kern.osreldate sysctl).
+ * The other kernels have no such call; the library asks none there.
+ */
+int
+sim_kernel_release(void)
+{
+	return sim_os.osreldate;
 }
 
 ssize_t
@@ -387,11 +451,5 @@ sim_install(void)
 	for (i = 0; i < sizeof sim.stranded / sizeof sim.stranded[0]; i++)
 		sim.stranded[i].sock = -1;
 	memset(&sim_stats, 0, sizeof sim_stats);
-	fdpass__sys = fdpass__real_syscalls;
-	fdpass__sys.sendmsg = sim_sendmsg;
-	fdpass__sys.recvmsg = sim_recvmsg;
-	fdpass__sys.fcntl = sim_fcntl;
-	fdpass__sys.socketpair = sim_socketpair;
-	fdpass__sys.setsockopt = sim_setsockopt;
-	fdpass__sys.getsockopt = sim_getsockopt;
+	sim_install_pledged_seams();
 }

@@ -52,6 +52,8 @@ struct sim_state {
 	int lost[SIM_MAX_FDS];		/* installed and lost by the kernel */
 	size_t n_lost;
 	struct sim_stranded stranded[4];	/* data kept after a failure */
+	int pledged;			/* OpenBSD: pledge(2) was called */
+	unsigned int promises;		/* SIM_PLEDGE_* */
 };
 
 extern struct sim_state sim;
@@ -69,6 +71,18 @@ ssize_t sim_sendmsg(int sock, const struct msghdr *mh, int flags);
 
 /* kernel_recv.c */
 ssize_t sim_recvmsg(int sock, struct msghdr *mh, int flags);
+
+/* kernel_addr.c: getsockname and getpeername, in the OS's layout. */
+int sim_getsockname(int sock, struct sockaddr *sa, socklen_t *len);
+int sim_getpeername(int sock, struct sockaddr *sa, socklen_t *len);
+
+/* kernel.c: the model's own calls behind the seams. */
+int sim_fcntl(int fd, int cmd, int arg);
+int sim_socketpair(int domain, int type, int protocol, int sv[2]);
+int sim_kernel_release(void);
+
+/* kernel_pledge.c: the seams, each checked against the promises. */
+void sim_install_pledged_seams(void);
 
 /* kernel_opt.c */
 int sim_getsockopt(int sock, int level, int name, void *val, socklen_t *len);

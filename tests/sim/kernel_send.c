@@ -260,11 +260,15 @@ sim_internalize(int type, const struct msghdr *mh, struct sim_control *ctl,
 	}
 }
 
-/* Linux raises SIGPIPE unless told not to: the kernel's means decide. */
+/*
+ * Linux raises SIGPIPE unless told not to: the kernel's means decide.
+ * MSG_EOR is the simulated kernel's (recorded in sim_stats); Linux keeps
+ * the boundaries of its seqpacket sockets without it.
+ */
 static int
 linux_flags_for(int sock, int flags)
 {
-	int linux_flags = flags & ~(MSG_NOSIGNAL | MSG_NBIO);
+	int linux_flags = flags & ~(MSG_NOSIGNAL | MSG_NBIO | MSG_EOR);
 
 	if (sim_os.send_nbio_only) {
 		linux_flags &= ~MSG_DONTWAIT;
@@ -289,7 +293,13 @@ sim_sendmsg(int sock, const struct msghdr *mh, int flags)
 	size_t bloblen;
 	ssize_t n;
 
+	if (sim_stats.sendmsg_calls < SIM_MAX_SENDS)
+		sim_stats.send_flags[sim_stats.sendmsg_calls] = flags;
 	sim_stats.sendmsg_calls++;
+	/* xnu uipc_socket.c sosend: MSG_EOR on a SOCK_STREAM is EINVAL. */
+	if (sim_os.eor_on_stream_einval && type == SOCK_STREAM &&
+	    (flags & MSG_EOR))
+		return sim_refuse(EINVAL);
 	if ((err = sim_internalize(type, mh, &ctl, fds)) != 0)
 		return sim_refuse(err);
 	linux_flags = linux_flags_for(sock, flags);
@@ -303,6 +313,21 @@ sim_sendmsg(int sock, const struct msghdr *mh, int flags)
 	bloblen = ctl.nitems == 0 ? 0 :
 	    offsetof(struct sim_control, item) +
 	    ctl.nitems * sizeof(struct sim_item);
+	/*
+	 * NetBSD sosend: control beyond the sender's sb_hiwat, which a full
+	 * peer has shrunk to nothing, is EMSGSIZE before any wait, blocking
+	 * or not.  Modelled as: the stream has no room now (Linux would
+	 * wait or say EAGAIN); the exact threshold (room < control length)
+	 * is not.
+	 */
+	if (type == SOCK_STREAM && sim_os.stream_full_control_emsgsize &&
+	    ctl.nitems > 0) {
+		n = sim_host_send(sock, mh, linux_flags | MSG_DONTWAIT, &ctl,
+		    bloblen, fds, ctl.nfds);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			errno = EMSGSIZE;
+		return n;
+	}
 	n = sim_host_send(sock, mh, linux_flags, &ctl, bloblen, fds, ctl.nfds);
 	if (n == -1 && type == SOCK_DGRAM && sim_os.dgram_full_enobufs &&
 	    (errno == EAGAIN || errno == EWOULDBLOCK))

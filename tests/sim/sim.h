@@ -37,6 +37,13 @@ enum sim_no_control {
 	SIM_NOCTL_EMSGSIZE	/* recvmsg fails EMSGSIZE, all closed */
 };
 
+/* getsockname of an AF_UNIX socket bound to no name. */
+enum sim_noname {
+	SIM_NONAME_SOCKADDR,	/* sun_noname: a struct sockaddr, AF_LOCAL */
+	SIM_NONAME_SOCKADDR_UN,	/* NetBSD: a whole struct sockaddr_un */
+	SIM_NONAME_EMPTY	/* DragonFly: success, length 0 */
+};
+
 #define SIM_KEEPS_STREAM 0x1
 #define SIM_KEEPS_DGRAM 0x2
 #define SIM_KEEPS_SEQPACKET 0x4
@@ -55,6 +62,10 @@ struct sim_os {
 	int send_nbio_only;		/* sosend ignores MSG_DONTWAIT */
 	int listen_peercred_errno;	/* 0: ENOTCONN */
 	size_t dgram_control_max;	/* larger datagram control: EMSGSIZE */
+	/* NetBSD: control to a full stream is EMSGSIZE, even blocking. */
+	int stream_full_control_emsgsize;
+	int eor_on_stream_einval;	/* xnu sosend: MSG_EOR on a stream */
+	int seqpacket_needs_eor;	/* FreeBSD 15: records end at MSG_EOR */
 	/* recvmsg */
 	enum sim_truncation truncation;
 	enum sim_no_control null_control;	/* msg_control NULL */
@@ -69,6 +80,12 @@ struct sim_os {
 	int so_nosigpipe;
 	int peercred_stream_only;	/* LOCAL_PEERCRED: EINVAL elsewhere */
 	int peer_pid;
+	/* addresses */
+	enum sim_noname noname;		/* getsockname, unnamed AF_UNIX */
+	int alen_untruncated;		/* xnu: *alen is the full length */
+	/* the running kernel */
+	int osreldate;			/* FreeBSD getosreldate(); else 0 */
+	int has_pledge;			/* OpenBSD pledge(2) */
 };
 
 extern const struct sim_os sim_os;
@@ -86,6 +103,15 @@ struct sim_stats {
 	int setfd_calls;		/* fcntl(F_SETFD) */
 	int ignored_flags;		/* flags this kernel does not know */
 	size_t last_recv_controllen;	/* offered by the caller */
+	/*
+	 * Calls that ask about or set up a socket (getsockname,
+	 * getpeername, getsockopt, setsockopt, fcntl other than F_SETFD):
+	 * the send and receive calls on a struct fdpass_sock make none.
+	 */
+	int query_calls;
+	/* The flags of each sendmsg, in order (the first SIM_MAX_SENDS). */
+#define SIM_MAX_SENDS 64
+	int send_flags[SIM_MAX_SENDS];
 };
 
 extern struct sim_stats sim_stats;
@@ -108,6 +134,16 @@ int sim_getsockopt_direct(int sock, int level, int name, void *val,
     socklen_t *len);
 int sim_setsockopt_direct(int sock, int level, int name, const void *val,
     socklen_t len);
+
+/*
+ * OpenBSD: the process pledges promises (pledge(2) syntax, e.g. "stdio
+ * sendfd recvfd"); from then on the library's calls through the seams are
+ * checked as kern_pledge.c checks them, and a refused call kills the
+ * process with SIGABRT.  The *_direct calls above stay unchecked: they are
+ * the test's own or a peer's.  -1 EINVAL for an unknown promise, ENOSYS
+ * where the simulated OS has no pledge.
+ */
+int sim_pledge(const char *promises);
 
 /* Closes what the kernel installed and lost (a leak); returns how many. */
 size_t sim_close_lost(void);

@@ -86,4 +86,7 @@ sim_cmsg_nxthdr(const struct msghdr *mh, const struct sim_cmsghdr *c)
 #define MSG_NBIO 0x1000
 #endif
 
+/* The socket-address layout goes with it. */
+#include "sim_sockaddr.h"
+
 #endif
