@@ -43,6 +43,15 @@ check_symbol_exists(getosreldate "unistd.h" HAVE_GETOSRELDATE)
 if(NOT HAVE_GETOSRELDATE)
   set(HAVE_GETOSRELDATE 0)
 endif()
+# The same from the ELF aux vector (FreeBSD 12+), which $OSVERSION cannot
+# change.
+check_c_source_compiles("
+#include <sys/auxv.h>
+int main(void) { int r; return elf_aux_info(AT_OSRELDATE, &r, sizeof r); }"
+  HAVE_ELF_AUX_INFO_OSRELDATE)
+if(NOT HAVE_ELF_AUX_INFO_OSRELDATE)
+  set(HAVE_ELF_AUX_INFO_OSRELDATE 0)
+endif()
 
 # A Linux libc other than glibc and bionic is taken to be musl, whose LP64
 # sendmsg copies control data into a 1024-byte buffer (see src/linux/os.h).

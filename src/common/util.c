@@ -5,6 +5,9 @@
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
+#if HAVE_ELF_AUX_INFO_OSRELDATE
+#include <sys/auxv.h>
+#endif
 
 /*
  * An entry with no buffer but a length is refused here, before the kernel
@@ -90,9 +93,21 @@ fdpass__view_type(const struct fdpass__sockview *v)
 	return type == -1 ? 0 : type;
 }
 
+/*
+ * The kernel's own word first: the ELF aux vector's AT_OSRELDATE, which no
+ * environment changes, where getosreldate() would take $OSVERSION before
+ * the sysctl kern.osreldate (lib/libc/gen/getosreldate.c).
+ */
 int
 fdpass__kernel_release(void)
 {
+#if HAVE_ELF_AUX_INFO_OSRELDATE
+	int release = 0;
+
+	if (elf_aux_info(AT_OSRELDATE, &release, sizeof release) == 0 &&
+	    release > 0)
+		return release;
+#endif
 #if HAVE_GETOSRELDATE
 	return getosreldate();
 #else

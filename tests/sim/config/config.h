@@ -11,5 +11,6 @@
 
 /* The simulated kernel's release comes through the kernel_release seam. */
 #define HAVE_GETOSRELDATE 0
+#define HAVE_ELF_AUX_INFO_OSRELDATE 0
 
 #endif
