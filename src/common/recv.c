@@ -41,7 +41,9 @@ take_fds(struct collected *c, const struct cmsghdr *cmsg, size_t n)
 {
 	size_t room = c->capacity - c->count, fit = n < room ? n : room, i;
 
-	memcpy(c->fds + c->count, CMSG_DATA(cmsg), fit * sizeof(int));
+	/* A caller with no room may pass no array (NULL + 0 is undefined). */
+	if (fit > 0)
+		memcpy(c->fds + c->count, CMSG_DATA(cmsg), fit * sizeof(int));
 	for (i = 0; c->set_cloexec && i < fit; i++)
 		if (c->cloexec_errno == 0 && FDPASS__SYSCALL(fcntl)(
 		    c->fds[c->count + i], F_SETFD, FD_CLOEXEC) == -1)
