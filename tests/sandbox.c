@@ -330,9 +330,10 @@ scenario_vanished_peer(int type)
 }
 
 /*
- * A peer that closed with our data unread resets the connection: the next
- * send says ECONNRESET in the kernel and EPIPE from the library, with no
- * call to ask the socket's type.
+ * A seqpacket peer that closed with our data unread resets the connection:
+ * the next send says ECONNRESET in the kernel (Linux unix_release_sock;
+ * a stream says EPIPE at once, unix_stream_sendmsg) and EPIPE from the
+ * library, with no call to ask the socket's type.
  */
 void
 scenario_reset_on_send(int type)

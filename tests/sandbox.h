@@ -75,7 +75,6 @@ SANDBOXED(vanished_peer_stream, scenario_vanished_peer, SOCK_STREAM, sig) \
 SANDBOXED(vanished_peer_dgram, scenario_vanished_peer, SOCK_DGRAM, sig) \
 SANDBOXED(vanished_peer_seqpacket, scenario_vanished_peer,		\
     SOCK_SEQPACKET, sig)						\
-SANDBOXED(reset_on_send_stream, scenario_reset_on_send, SOCK_STREAM, sig) \
 SANDBOXED(reset_on_send_seqpacket, scenario_reset_on_send,		\
     SOCK_SEQPACKET, sig)
 
@@ -87,7 +86,6 @@ SANDBOXED(reset_on_send_seqpacket, scenario_reset_on_send,		\
 	wrap(eagain_and_full_seqpacket), wrap(no_free_slot_stream),	\
 	wrap(no_free_slot_dgram), wrap(no_free_slot_seqpacket),		\
 	wrap(vanished_peer_stream), wrap(vanished_peer_dgram),		\
-	wrap(vanished_peer_seqpacket), wrap(reset_on_send_stream),	\
-	wrap(reset_on_send_seqpacket)
+	wrap(vanished_peer_seqpacket), wrap(reset_on_send_seqpacket)
 
 #endif

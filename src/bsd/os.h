@@ -54,12 +54,18 @@
 	((type) == SOCK_SEQPACKET && \
 	((learned) & FDPASS__LEARNED_SEQPACKET_IS_STREAM)))
 /*
- * MSG_EOR on every send whose type is not known to be another: the fd
- * calls cannot ask, and both protocols of 14 and 15 take the flag
- * (uipc_sosend_dgram, sosend_generic, uipc_sosend_stream_or_seqpacket).
+ * MSG_EOR on a seqpacket send, and on a send of unknown type (the fd calls
+ * may not ask) where the kernel's seqpacket needs it: 15 takes the flag on
+ * every AF_UNIX type (uipc_sosend_stream_or_seqpacket, uipc_sosend_dgram),
+ * 14 refuses it on a stream (sosend_generic: EINVAL) and needs none.  The
+ * fd calls learn the release from the ELF aux vector, without a system
+ * call; a TCP socket of 15 refuses the flag, and the send is made again
+ * without it (src/common/send.c).
  */
-#define FDPASS__OS_RECORD_FLAGS(type) \
-	((type) == SOCK_SEQPACKET || (type) == 0 ? MSG_EOR : 0)
+#define FDPASS__OS_RECORD_FLAGS(type, learned) \
+	((type) == SOCK_SEQPACKET || ((type) == 0 && \
+	((learned) & FDPASS__LEARNED_SEQPACKET_IS_STREAM)) ? MSG_EOR : 0)
+#define FDPASS__OS_FD_CALLS_LEARN() FDPASS__OS_LEARN(FDPASS__KERNEL_RELEASE())
 /*
  * uipc_sosend_dgram never sleeps: a full peer buffer is ENOBUFS, blocking
  * or not (seen on a real 14.2 kernel).  A stream send allocates with
@@ -82,7 +88,8 @@
 /* unp_externalize fails; soreceive drops the record of atomic protocols. */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
 	((void)(learned), (type) == SOCK_STREAM)
-#define FDPASS__OS_RECORD_FLAGS(type) ((void)(type), 0)
+#define FDPASS__OS_RECORD_FLAGS(type, learned) \
+	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
@@ -103,7 +110,8 @@
  */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
 	((void)(learned), (type) == SOCK_STREAM)
-#define FDPASS__OS_RECORD_FLAGS(type) ((void)(type), 0)
+#define FDPASS__OS_RECORD_FLAGS(type, learned) \
+	((void)(type), (void)(learned), 0)
 /*
  * A stream sender's sb_hiwat shrinks as the peer's buffer fills
  * (uipc_usrreq.c, PRU_SEND), and sosend refuses control larger than it
@@ -134,7 +142,8 @@
 /* soreceive has NetBSD's shape (unverified on DragonFly 6). */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
 	((void)(learned), (type) == SOCK_STREAM)
-#define FDPASS__OS_RECORD_FLAGS(type) ((void)(type), 0)
+#define FDPASS__OS_RECORD_FLAGS(type, learned) \
+	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
@@ -144,21 +153,28 @@
 
 #ifndef FDPASS__OS_LEARN
 #define FDPASS__OS_LEARN(release) ((void)(release), 0u)
+#define FDPASS__OS_FD_CALLS_LEARN() 0u
 #endif
 
 /*
- * The fd calls ask the kernel nothing (no getsockname, no getsockopt, no
- * fcntl(F_GETFL)): OpenBSD's pledge("stdio sendfd recvfd") kills a process
- * for getsockopt(SO_TYPE) (kern_pledge.c pledge_sockopt), and for
- * getsockname on releases whose pledge_syscalls[] wants "unix" for it; a
- * Capsicum descriptor limited to CAP_SEND|CAP_RECV refuses all three
- * (CAP_GETSOCKNAME, CAP_GETSOCKOPT, CAP_FCNTL).  So they cannot tell an
- * AF_UNIX socket from a UDP one, which takes SCM_RIGHTS and ignores it
- * (FreeBSD and OpenBSD udp_output, DragonFly sosendudp); TCP refuses it
- * with EINVAL (FreeBSD tcp_usr_send, OpenBSD and NetBSD tcp_send,
- * DragonFly sosendtcp).  A struct fdpass_sock checks once.
+ * On FreeBSD and OpenBSD the fd calls ask the kernel nothing (no
+ * getsockname, no getsockopt, no fcntl(F_GETFL)): OpenBSD's
+ * pledge("stdio sendfd recvfd") kills a process for getsockopt(SO_TYPE)
+ * (kern_pledge.c pledge_sockopt), and for getsockname on releases whose
+ * pledge_syscalls[] wants "unix" for it; a Capsicum descriptor limited to
+ * CAP_SEND|CAP_RECV refuses all three (CAP_GETSOCKNAME, CAP_GETSOCKOPT,
+ * CAP_FCNTL).  So they cannot tell an AF_UNIX socket from a UDP one, which
+ * takes SCM_RIGHTS and ignores it (FreeBSD and OpenBSD udp_output); TCP
+ * refuses it with EINVAL (FreeBSD tcp_usr_send, OpenBSD tcp_send).  A
+ * struct fdpass_sock checks once.  NetBSD and DragonFly have no such
+ * sandbox, and DragonFly's UDP drops descriptors too (sosendudp): their fd
+ * calls ask, as Linux's do.
  */
+#if FDPASS_OS_FREEBSD || FDPASS_OS_OPENBSD
 #define FDPASS__OS_FD_CALLS_ASK 0
+#else
+#define FDPASS__OS_FD_CALLS_ASK 1
+#endif
 
 /* Room for an SCM_CREDS companion (LOCAL_CREDS), ~100 bytes. */
 #define FDPASS__OS_CONTROL_HEADROOM 256

@@ -23,6 +23,8 @@
  *                                the type unknown (0)
  *   FDPASS__OS_LEARN(release)    FDPASS__LEARNED_* bits for the running
  *                                kernel, given fdpass__kernel_release()
+ *   FDPASS__OS_FD_CALLS_LEARN()  the same bits for an fd call, learned on
+ *                                every call without a system call
  *   FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned)
  *                                1 if, after recvmsg failed for want of a
  *                                free descriptor slot, the message's data is
@@ -33,9 +35,12 @@
  *                                socket of this type (0: unknown) fails
  *                                with, instead of waiting, when the peer's
  *                                buffer is full; 0 where the kernel waits
- *   FDPASS__OS_RECORD_FLAGS(type)
+ *   FDPASS__OS_RECORD_FLAGS(type, learned)
  *                                send flags that keep the message boundaries
- *                                of a socket of this type (0: unknown)
+ *                                of a socket of this type (0: unknown) on
+ *                                this kernel; a send of unknown type that
+ *                                the kernel refuses (EINVAL) is made again
+ *                                without them
  *   FDPASS__OS_CMSG_CARRIES_FD(level, type)
  *                                non-SCM_RIGHTS messages whose payload is a
  *                                descriptor installed in this process

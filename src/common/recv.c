@@ -283,6 +283,10 @@ fdpass__recv(const struct fdpass__sockview *v, struct fdpass_msg *msg,
 	ssize_t n;
 
 	*why_ctrunc = 0;
+#ifdef FDPASS_TEST_MUTANT_EXTRA_GETSOCKOPT
+	/* A test-only mutant: one call more than the rule allows (tests). */
+	(void)fdpass__socket_type(v->fd);
+#endif
 	if (check_recv(msg, flags) == -1) {
 		if (msg != NULL)
 			msg->nfds = 0;

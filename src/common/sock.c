@@ -90,7 +90,12 @@ fdpass_sock_pair(int type, struct fdpass_sock s[2])
 	}
 	clear(&s[0]);
 	clear(&s[1]);
+	/* A flag the library does not know would make the type unknown. */
 	base = fdpass__split_type(type, &nonblock);
+	if (!is_message_type(base)) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (fdpass_socketpair(type, sv) == -1)
 		return -1;
 	if (finish_init(&s[0], sv[0], base, nonblock) == -1 ||

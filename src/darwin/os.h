@@ -28,16 +28,20 @@
 	((void)(type), (void)(learned), 1)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
-#define FDPASS__OS_RECORD_FLAGS(type) ((void)(type), 0)	/* no SOCK_SEQPACKET */
+/* No SOCK_SEQPACKET, and MSG_EOR on a stream is EINVAL (sosend). */
+#define FDPASS__OS_RECORD_FLAGS(type, learned) \
+	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_LEARN(release) ((void)(release), 0u)
+#define FDPASS__OS_FD_CALLS_LEARN() 0u
 /*
- * The fd calls ask nothing, like the BSDs'.  xnu takes SCM_RIGHTS on TCP
- * and UDP and drops it (bsd/netinet/tcp_usrreq.c tcp_usr_send "Silently
- * drop unsupported ancillary data messages" since xnu-6153, macOS 10.15;
- * udp_output reads IPPROTO_IP messages only): the fd calls cannot tell, a
- * struct fdpass_sock can.
+ * The fd calls ask the family before sending descriptors, as on Linux: xnu
+ * takes SCM_RIGHTS on TCP and UDP and drops it (bsd/netinet/tcp_usrreq.c
+ * tcp_usr_send "Silently drop unsupported ancillary data messages" since
+ * xnu-6153, macOS 10.15; udp_output reads IPPROTO_IP messages only), and
+ * macOS has no sandbox that refuses getsockname or getsockopt to a process
+ * that may pass descriptors.
  */
-#define FDPASS__OS_FD_CALLS_ASK 0
+#define FDPASS__OS_FD_CALLS_ASK 1
 #define FDPASS__OS_CONTROL_HEADROOM 128
 #define FDPASS__OS_CMSG_CARRIES_FD(level, type) ((void)(level), (void)(type), 0)
 

@@ -41,7 +41,9 @@
 	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
-#define FDPASS__OS_RECORD_FLAGS(type) ((void)(type), 0)
+#define FDPASS__OS_RECORD_FLAGS(type, learned) \
+	((void)(type), (void)(learned), 0)
+#define FDPASS__OS_FD_CALLS_LEARN() 0u
 
 /*
  * Room for SCM_CREDENTIALS (SO_PASSCRED), SCM_PIDFD (SO_PASSPIDFD) and an

@@ -58,6 +58,12 @@ const struct sim_os sim_os = {
 	 */
 	.keeps_after_no_slot = SIM_KEEPS_STREAM | SIM_KEEPS_SEQPACKET,
 	/*
+	 * uipc_sosend_stream_or_seqpacket ends a record only where the
+	 * sender says MSG_EOR, else a reader may get several messages as
+	 * one; it takes the flag on a stream too.
+	 */
+	.seqpacket_needs_eor = 1,
+	/*
 	 * getosreldate(): __FreeBSD_version of the running kernel, 15.0
 	 * (sys/sys/param.h of releng/15.0: 1500068; the exact number is
 	 * unverified, any 15 kernel has the change).
@@ -70,6 +76,12 @@ const struct sim_os sim_os = {
 	 * frees a datagram (real 14.2).
 	 */
 	.keeps_after_no_slot = SIM_KEEPS_STREAM,
+	/*
+	 * Before 15 an AF_UNIX stream sends through sosend_generic
+	 * (uipc_socket.c), which refuses MSG_EOR on a SOCK_STREAM with EINVAL
+	 * before queueing anything; seqpacket is atomic and takes the flag.
+	 */
+	.eor_on_stream_einval = 1,
 #ifdef SIM_VARIANT_FREEBSD12
 	.osreldate = 1204000,		/* 12.4-RELEASE sys/sys/param.h */
 #else
@@ -86,13 +98,6 @@ const struct sim_os sim_os = {
 	.peer_pid = HAVE_STRUCT_XUCRED_CR_PID,
 	/* uipc_sockaddr: sun_noname, struct sockaddr, AF_LOCAL. */
 	.noname = SIM_NONAME_SOCKADDR,
-	/*
-	 * 15: uipc_sosend_stream_or_seqpacket ends a record only where the
-	 * sender says MSG_EOR, else a reader may get several messages as
-	 * one; 14's atomic protocol takes the flag too (sosend_generic).  A
-	 * library built once runs on both, so every variant wants it.
-	 */
-	.seqpacket_needs_eor = 1,
 };
 #elif defined(SIM_VARIANT_OPENBSD)
 const struct sim_os sim_os = {

@@ -296,7 +296,10 @@ sim_sendmsg(int sock, const struct msghdr *mh, int flags)
 	if (sim_stats.sendmsg_calls < SIM_MAX_SENDS)
 		sim_stats.send_flags[sim_stats.sendmsg_calls] = flags;
 	sim_stats.sendmsg_calls++;
-	/* xnu uipc_socket.c sosend: MSG_EOR on a SOCK_STREAM is EINVAL. */
+	/*
+	 * xnu uipc_socket.c sosend, FreeBSD 14 sosend_generic: MSG_EOR on a
+	 * SOCK_STREAM is EINVAL.
+	 */
 	if (sim_os.eor_on_stream_einval && type == SOCK_STREAM &&
 	    (flags & MSG_EOR))
 		return sim_refuse(EINVAL);
