@@ -927,7 +927,8 @@ PER_TYPE(no_free_slot_seqpacket, no_free_slot, SOCK_SEQPACKET)
  * The simple call (fd form only): -1 EMFILE, the failed message's data
  * gone with it where the call reads it back or the kernel dropped it;
  * where the kernel kept it and the call cannot read it back (a stream on
- * a BSD), it arrives as plain data; then the next message intact.
+ * FreeBSD or OpenBSD), it arrives as plain data; then the next message
+ * intact.
  */
 static void
 no_free_slot_simple_call(int type)
