@@ -166,3 +166,11 @@ socket_types(int types[3])
 	types[2] = SOCK_SEQPACKET;
 	return has_seqpacket() ? 3 : 2;
 }
+
+int
+fd_calls_ask(void)
+{
+	const char *os = fdpass_backend()->name;
+
+	return strcmp(os, "freebsd") != 0 && strcmp(os, "openbsd") != 0;
+}

@@ -51,6 +51,14 @@ void require_seqpacket(void);
 int message_socket_type(void);
 size_t socket_types(int types[3]);
 
+/*
+ * Whether the fd calls may ask the kernel what a socket is: not on FreeBSD
+ * and OpenBSD, whose sandboxes refuse it (docs/guarantees.md, "What the fd
+ * calls check"); there they cannot tell a TCP or UDP socket from an
+ * AF_UNIX one, nor read back a stream's data after no free slot.
+ */
+int fd_calls_ask(void);
+
 /* Raises the soft RLIMIT_NOFILE as far as the hard limit allows. */
 void raise_fd_limit(void);
 

@@ -292,7 +292,8 @@ fds_off_unix_are_eopnotsupp(void **state)
 	tcp_pair(&client, &server);
 	errno = 0;
 	assert_int_equal(fdpass_send_with_fd(client, &one_byte, 1, p[0]), -1);
-	assert_int_equal(errno, EOPNOTSUPP);
+	/* Where the fd calls may not ask, TCP itself refuses (tcp_usr_send). */
+	assert_int_equal(errno, fd_calls_ask() ? EOPNOTSUPP : EINVAL);
 	assert_nothing_queued(server);
 	assert_int_equal(fdpass_send_with_fds(client, &one_byte, 1, NULL, 0), 1);
 	assert_int_equal(read(server, &c, 1), 1);
@@ -301,8 +302,16 @@ fds_off_unix_are_eopnotsupp(void **state)
 
 	udp = udp_self();
 	errno = 0;
-	assert_int_equal(fdpass_send_with_fd(udp, &one_byte, 1, p[0]), -1);
-	assert_int_equal(errno, EOPNOTSUPP);
+	if (fd_calls_ask()) {
+		assert_int_equal(fdpass_send_with_fd(udp, &one_byte, 1, p[0]),
+		    -1);
+		assert_int_equal(errno, EOPNOTSUPP);
+	} else {
+		/* UDP takes the message and drops the descriptor (udp_output). */
+		assert_int_equal(fdpass_send_with_fd(udp, &one_byte, 1, p[0]),
+		    1);
+		assert_int_equal(read(udp, &c, 1), 1);
+	}
 	assert_nothing_queued(udp);
 	xclose(udp);
 

@@ -50,6 +50,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 
@@ -100,12 +102,51 @@ extern const struct fdpass__syscalls fdpass__real_syscalls;
 	(FDPASS__CMSG_BOUND(FDPASS__OS_RECV_MAX_FDS) + FDPASS__OS_CONTROL_HEADROOM)
 
 /*
+ * An entry with no buffer but a length is refused here, before the kernel
+ * sees it: a receive would fail with EFAULT only after dequeuing the
+ * message and dropping its descriptors.
+ */
+static inline int
+fdpass__check_iov(const struct iovec *iov, size_t iovcnt, int *has_data)
+{
+	size_t i;
+
+	*has_data = 0;
+	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
+		if (iov[i].iov_base == NULL) {
+			errno = EINVAL;
+			return -1;
+		}
+		*has_data = 1;
+	}
+	return 0;
+}
+
+/*
  * The checks sending and receiving share: EINVAL for a NULL msg, unknown
  * flags, a NULL array with a count or an iovec entry with a length but no
  * buffer; EMSGSIZE for more iovecs than the int msg_iovlen of the BSDs and
- * musl holds.  *has_data tells whether any iovec entry has a length.
+ * musl holds (checked before the entries are read: a count past INT_MAX
+ * is no array).  *has_data tells whether any iovec entry has a length.
+ * Inline: it is on every send and receive.
  */
-int fdpass__check_msg(const struct fdpass_msg *msg, int flags, int *has_data);
+static inline int
+fdpass__check_msg(const struct fdpass_msg *msg, int flags, int *has_data)
+{
+	if (msg == NULL || (flags & ~(FDPASS_NONBLOCK | FDPASS_NOCLOEXEC)) ||
+	    (msg->iov == NULL && msg->iovcnt > 0) ||
+	    (msg->fds == NULL && msg->nfds > 0)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (msg->iovcnt > INT_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return fdpass__check_iov(msg->iov, msg->iovcnt, has_data);
+}
 
 /* 1 if sock is an AF_UNIX socket, 0 if another socket, -1 and errno. */
 int fdpass__is_unix_socket(int sock);
@@ -135,21 +176,40 @@ struct fdpass__sockview {
 /* The kernel's SOCK_SEQPACKET is a stream with record marks. */
 #define FDPASS__LEARNED_SEQPACKET_IS_STREAM 0x4
 
+/* fdpass_private[]: "fdps" tells an initialised handle from garbage. */
+#define FDPASS__SOCK_MAGIC 0x66647073u
+#define FDPASS__PRIV_MAGIC 0
+#define FDPASS__PRIV_LEARNED 1
+
+static inline int
+fdpass__is_message_type(int type)
+{
+	return type == SOCK_STREAM || type == SOCK_DGRAM ||
+	    type == SOCK_SEQPACKET;
+}
+
+/* The view of a handle init or pair made; EINVAL for any other. */
+static inline int
+fdpass__sock_view(const struct fdpass_sock *s, struct fdpass__sockview *v)
+{
+	if (s == NULL ||
+	    s->fdpass_private[FDPASS__PRIV_MAGIC] != FDPASS__SOCK_MAGIC ||
+	    !fdpass__is_message_type(s->type)) {
+		errno = EINVAL;
+		return -1;
+	}
+	v->fd = s->fd;
+	v->type = s->type;
+	v->learned = s->fdpass_private[FDPASS__PRIV_LEARNED];
+	return 0;
+}
+
 /*
  * The type a decision needs: the one known, else (FDPASS__OS_FD_CALLS_ASK)
  * the kernel's answer, else 0.
  */
 int fdpass__view_type(const struct fdpass__sockview *v);
 
-/*
- * The checks of a send that need no system call: EINVAL, EMSGSIZE, EBADF
- * as the contract says.
- */
-int fdpass__check_send(const struct fdpass_msg *msg, int flags);
-
-/* Sends a message that passed fdpass__check_send. */
-ssize_t fdpass__send(const struct fdpass__sockview *v,
-    const struct fdpass_msg *msg, int flags);
 
 /*
  * getsockopt for a peer-credential option on a connected AF_UNIX socket:

@@ -41,9 +41,9 @@ take_fds(struct collected *c, const struct cmsghdr *cmsg, size_t n)
 {
 	size_t room = c->capacity - c->count, fit = n < room ? n : room, i;
 
-	/* A caller with no room may pass no array (NULL + 0 is undefined). */
-	if (fit > 0)
-		memcpy(c->fds + c->count, CMSG_DATA(cmsg), fit * sizeof(int));
+	/* One fixed-size copy each: a call of memcpy costs more for a few. */
+	for (i = 0; i < fit; i++)
+		c->fds[c->count + i] = fd_at(cmsg, i);
 	for (i = 0; c->set_cloexec && i < fit; i++)
 		if (c->cloexec_errno == 0 && FDPASS__SYSCALL(fcntl)(
 		    c->fds[c->count + i], F_SETFD, FD_CLOEXEC) == -1)
@@ -358,5 +358,20 @@ fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
 	struct fdpass__sockview v = { sock, 0, 0 };
 	int why_ctrunc;
 
+	return fdpass__recv(&v, msg, flags, &why_ctrunc);
+}
+
+ssize_t
+fdpass_sock_recvmsg(const struct fdpass_sock *s, struct fdpass_msg *msg,
+    int flags)
+{
+	struct fdpass__sockview v;
+	int why_ctrunc;
+
+	if (fdpass__sock_view(s, &v) == -1) {
+		if (msg != NULL)
+			msg->nfds = 0;
+		return -1;
+	}
 	return fdpass__recv(&v, msg, flags, &why_ctrunc);
 }

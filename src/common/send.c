@@ -22,8 +22,8 @@ all_fds_plausible(const int *fds, size_t nfds)
  * Every check that can fail without a system call, so a refused message
  * never reaches the kernel.
  */
-int
-fdpass__check_send(const struct fdpass_msg *msg, int flags)
+static int
+check_send(const struct fdpass_msg *msg, int flags)
 {
 	int has_data;
 
@@ -151,8 +151,9 @@ attach_fds(struct msghdr *mh, void *buf, size_t size, const int *fds,
 	return 0;
 }
 
-ssize_t
-fdpass__send(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
+/* Sends a message that passed check_send. */
+static ssize_t
+send_checked(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
     int flags)
 {
 	union {
@@ -191,10 +192,21 @@ fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
 {
 	struct fdpass__sockview v = { sock, 0, FDPASS__OS_FD_CALLS_LEARN() };
 
-	if (fdpass__check_send(msg, flags) == -1)
+	if (check_send(msg, flags) == -1)
 		return -1;
 	if (FDPASS__OS_FD_CALLS_ASK && msg->nfds > 0 &&
 	    check_carries_fds(sock) == -1)
 		return -1;
-	return fdpass__send(&v, msg, flags);
+	return send_checked(&v, msg, flags);
+}
+
+ssize_t
+fdpass_sock_sendmsg(const struct fdpass_sock *s, const struct fdpass_msg *msg,
+    int flags)
+{
+	struct fdpass__sockview v;
+
+	if (fdpass__sock_view(s, &v) == -1 || check_send(msg, flags) == -1)
+		return -1;
+	return send_checked(&v, msg, flags);
 }

@@ -4,25 +4,14 @@
  * the send and receive paths would otherwise ask on every call (family,
  * type, O_NONBLOCK, the running kernel's release) and sets what is per
  * socket (SO_NOSIGPIPE), so those paths make no system call but sendmsg
- * or recvmsg and work inside pledge, Capsicum and seccomp sandboxes.
+ * or recvmsg and work inside pledge, Capsicum and seccomp sandboxes.  The
+ * handle's send and receive are beside the fd calls' (send.c, recv.c).
  */
 #include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-
-/* "fdps": tells an initialised handle from stack garbage. */
-#define SOCK_MAGIC 0x66647073u
-#define PRIV_MAGIC 0
-#define PRIV_LEARNED 1
-
-static int
-is_message_type(int type)
-{
-	return type == SOCK_STREAM || type == SOCK_DGRAM ||
-	    type == SOCK_SEQPACKET;
-}
 
 /* Everything but the kernel's answers, which the caller brings. */
 static int
@@ -36,8 +25,8 @@ finish_init(struct fdpass_sock *s, int fd, int type, int nonblock)
 		return -1;
 	s->fd = fd;
 	s->type = type;
-	s->fdpass_private[PRIV_MAGIC] = SOCK_MAGIC;
-	s->fdpass_private[PRIV_LEARNED] = learned;
+	s->fdpass_private[FDPASS__PRIV_MAGIC] = FDPASS__SOCK_MAGIC;
+	s->fdpass_private[FDPASS__PRIV_LEARNED] = learned;
 	return 0;
 }
 
@@ -67,7 +56,7 @@ fdpass_sock_init(struct fdpass_sock *s, int fd)
 	if ((type = fdpass__socket_type(fd)) == -1 ||
 	    (fl = FDPASS__SYSCALL(fcntl)(fd, F_GETFL, 0)) == -1)
 		return -1;
-	if (!is_message_type(type)) {
+	if (!fdpass__is_message_type(type)) {
 		errno = EOPNOTSUPP;
 		return -1;
 	}
@@ -92,7 +81,7 @@ fdpass_sock_pair(int type, struct fdpass_sock s[2])
 	clear(&s[1]);
 	/* A flag the library does not know would make the type unknown. */
 	base = fdpass__split_type(type, &nonblock);
-	if (!is_message_type(base)) {
+	if (!fdpass__is_message_type(base)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -106,45 +95,4 @@ fdpass_sock_pair(int type, struct fdpass_sock s[2])
 		return -1;
 	}
 	return 0;
-}
-
-/* A handle fdpass_sock_init or fdpass_sock_pair made, as the paths see it. */
-static int
-view_of(const struct fdpass_sock *s, struct fdpass__sockview *v)
-{
-	if (s == NULL || s->fdpass_private[PRIV_MAGIC] != SOCK_MAGIC ||
-	    !is_message_type(s->type)) {
-		errno = EINVAL;
-		return -1;
-	}
-	v->fd = s->fd;
-	v->type = s->type;
-	v->learned = s->fdpass_private[PRIV_LEARNED];
-	return 0;
-}
-
-ssize_t
-fdpass_sock_sendmsg(const struct fdpass_sock *s, const struct fdpass_msg *msg,
-    int flags)
-{
-	struct fdpass__sockview v;
-
-	if (view_of(s, &v) == -1 || fdpass__check_send(msg, flags) == -1)
-		return -1;
-	return fdpass__send(&v, msg, flags);
-}
-
-ssize_t
-fdpass_sock_recvmsg(const struct fdpass_sock *s, struct fdpass_msg *msg,
-    int flags)
-{
-	struct fdpass__sockview v;
-	int why_ctrunc;
-
-	if (view_of(s, &v) == -1) {
-		if (msg != NULL)
-			msg->nfds = 0;
-		return -1;
-	}
-	return fdpass__recv(&v, msg, flags, &why_ctrunc);
 }

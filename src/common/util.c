@@ -2,52 +2,11 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 #if HAVE_ELF_AUX_INFO_OSRELDATE
 #include <sys/auxv.h>
 #endif
-
-/*
- * An entry with no buffer but a length is refused here, before the kernel
- * sees it: a receive would fail with EFAULT only after dequeuing the
- * message and dropping its descriptors.
- */
-static int
-check_iov(const struct iovec *iov, size_t iovcnt, int *has_data)
-{
-	size_t i;
-
-	*has_data = 0;
-	for (i = 0; i < iovcnt; i++) {
-		if (iov[i].iov_len == 0)
-			continue;
-		if (iov[i].iov_base == NULL) {
-			errno = EINVAL;
-			return -1;
-		}
-		*has_data = 1;
-	}
-	return 0;
-}
-
-int
-fdpass__check_msg(const struct fdpass_msg *msg, int flags, int *has_data)
-{
-	if (msg == NULL || (flags & ~(FDPASS_NONBLOCK | FDPASS_NOCLOEXEC)) ||
-	    (msg->iov == NULL && msg->iovcnt > 0) ||
-	    (msg->fds == NULL && msg->nfds > 0)) {
-		errno = EINVAL;
-		return -1;
-	}
-	/* Before the entries are read: a count past INT_MAX is no array. */
-	if (msg->iovcnt > INT_MAX) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	return check_iov(msg->iov, msg->iovcnt, has_data);
-}
 
 int
 fdpass__socket_type(int sock)
