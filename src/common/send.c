@@ -108,9 +108,12 @@ static ssize_t
 full_is_eagain(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
     int flags, ssize_t n)
 {
-	int err = errno;
+	int err;
 
-	if (n != -1 || (err != ENOBUFS && err != EMSGSIZE) ||
+	if (n != -1)
+		return n;
+	err = errno;
+	if ((err != ENOBUFS && err != EMSGSIZE) ||
 	    err != FDPASS__OS_FULL_ERRNO(fdpass__view_type(v), msg->nfds)) {
 		errno = err;
 		return n;
