@@ -46,7 +46,7 @@ guest_build() {
 	(cd "$build" && ctest --show-only=json-v1) >"$work/tests.json"
 	cmake -DJSON="$work/tests.json" -DBUILD_DIR="$build" \
 		-DOUT="$work/root/fdpass/tests.list" \
-		-DSHOW="cli_info;cli_demo;kernel_probe;capsicum;capsicum_refuses_peer_cred;capsicum_mutant" \
+		-DSHOW="cli_info;cli_demo;kernel_probe;capsicum;capsicum_refuses_peer_cred;capsicum_mutant_send;capsicum_mutant_recv" \
 		-P "$FDPASS_ROOT/ci/bsd/runlist.cmake"
 	# The build tree's directories (the tests' working directories) and
 	# every binary in it (the tests exec helpers like fdpass_fd_probe by
