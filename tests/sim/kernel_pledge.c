@@ -287,10 +287,10 @@ pledged_setsockopt(int sock, int level, int name, const void *val,
 
 /*
  * pledge_syscalls[]: SYS_getsockname needs "inet", "unix" or "dns",
- * SYS_getpeername "inet" or "unix", from rev 1.84 (2015) through the
- * releases up to OpenBSD 7.7 (rev 1.206 read); rev 1.333 (2025-09, 7.8)
- * moved both to "stdio".  The model keeps the older rule: a library that
- * passes it runs on every supported release.
+ * SYS_getpeername "inet" or "unix", in rev 1.206 (2017, read); rev 1.333
+ * (2025-09, read) has both under "stdio".  Which release moved them is
+ * unverified.  The model keeps the older rule: a library that passes it
+ * runs on both.
  */
 static int
 pledged_getsockname(int sock, struct sockaddr *sa, socklen_t *len)
