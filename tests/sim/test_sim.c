@@ -1436,9 +1436,16 @@ run_as(enum form f)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	int failed = run_as(FORM_FD);
 
+	/*
+	 * "fd": the fd calls' form alone, for a mutant library, whose wrong
+	 * layout may close the test's own sockets and leave a later receive
+	 * waiting forever.
+	 */
+	if (argc > 1 && strcmp(argv[1], "fd") == 0)
+		return failed;
 	return failed + run_as(FORM_HANDLE);
 }
