@@ -493,12 +493,25 @@ emfile_while_receiving(int type, int use_handle)
 	leave_no_free_slot(&saved);
 	n = recv_form(use_handle ? &h[1] : NULL, sv[1], &msg);
 	recvmsg_errno = errno;
+	if (n == 4) {
+		assert_memory_equal(buf, "full", 4);
+		assert_int_equal(msg.flags & FDPASS_CTRUNC, FDPASS_CTRUNC);
+	}
 	errno = 0;
 	if (use_handle) {
 		/* The handle reads the second message the same way. */
 		msg.nfds = 2;
+		memset(buf, 0, sizeof buf);
 		n2 = fdpass_sock_recvmsg(&h[1], &msg, 0);
 		assert_int_equal(n2, n == -1 ? -1 : 5);
+		assert_int_equal(msg.nfds, 0);
+		if (n2 == -1) {
+			assert_int_equal(errno, EMFILE);
+		} else {
+			assert_memory_equal(buf, "full2", 5);
+			assert_int_equal(msg.flags & FDPASS_CTRUNC,
+			    FDPASS_CTRUNC);
+		}
 	} else {
 		assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf,
 		    &fd), -1);
@@ -511,7 +524,6 @@ emfile_while_receiving(int type, int use_handle)
 		assert_int_equal(recvmsg_errno, EMFILE);
 	} else {
 		assert_int_equal(n, 4);
-		assert_int_equal(msg.flags & FDPASS_CTRUNC, FDPASS_CTRUNC);
 	}
 	assert_int_equal(msg.nfds, 0);
 	assert_int_equal(count_open_fds(), before);

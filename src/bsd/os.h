@@ -65,7 +65,8 @@
 #define FDPASS__OS_RECORD_FLAGS(type, learned) \
 	((type) == SOCK_SEQPACKET || ((type) == 0 && \
 	((learned) & FDPASS__LEARNED_SEQPACKET_IS_STREAM)) ? MSG_EOR : 0)
-#define FDPASS__OS_FD_CALLS_LEARN() FDPASS__OS_LEARN(FDPASS__KERNEL_RELEASE())
+#define FDPASS__OS_FD_CALLS_LEARN() \
+	FDPASS__OS_LEARN(FDPASS__KERNEL_RELEASE_AUX())
 /*
  * uipc_sosend_dgram never sleeps: a full peer buffer is ENOBUFS, blocking
  * or not (seen on a real 14.2 kernel).  A stream send allocates with

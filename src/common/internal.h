@@ -82,9 +82,11 @@ extern struct fdpass__syscalls fdpass__sys;
 extern const struct fdpass__syscalls fdpass__real_syscalls;
 #define FDPASS__SYSCALL(name) (fdpass__sys.name)
 #define FDPASS__KERNEL_RELEASE() (fdpass__sys.kernel_release())
+#define FDPASS__KERNEL_RELEASE_AUX() (fdpass__sys.kernel_release())
 #else
 #define FDPASS__SYSCALL(name) name
 #define FDPASS__KERNEL_RELEASE() fdpass__kernel_release()
+#define FDPASS__KERNEL_RELEASE_AUX() fdpass__kernel_release_aux()
 #endif
 
 /*
@@ -156,9 +158,18 @@ int fdpass__socket_type(int sock);
 
 /*
  * The running kernel's release where a backend must tell releases apart
- * (FreeBSD's getosreldate()), else 0.  Asked once, by fdpass_sock_init.
+ * (FreeBSD), else 0: from the ELF aux vector, else getosreldate(), which
+ * may ask the kernel (sysctl kern.osreldate).  Asked once, by
+ * fdpass_sock_init.
  */
 int fdpass__kernel_release(void);
+
+/*
+ * The same from the ELF aux vector alone, no system call (libc reads the
+ * vector once, under its own once-lock, normally before main); 0 if it has
+ * none.  The fd calls ask it on every send.
+ */
+int fdpass__kernel_release_aux(void);
 
 /*
  * What the library knows of a socket when it sends or receives.  The fd

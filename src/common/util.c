@@ -58,7 +58,7 @@ fdpass__view_type(const struct fdpass__sockview *v)
  * the sysctl kern.osreldate (lib/libc/gen/getosreldate.c).
  */
 int
-fdpass__kernel_release(void)
+fdpass__kernel_release_aux(void)
 {
 #if HAVE_ELF_AUX_INFO_OSRELDATE
 	int release = 0;
@@ -67,11 +67,19 @@ fdpass__kernel_release(void)
 	    release > 0)
 		return release;
 #endif
-#if HAVE_GETOSRELDATE
-	return getosreldate();
-#else
 	return 0;
+}
+
+int
+fdpass__kernel_release(void)
+{
+	int release = fdpass__kernel_release_aux();
+
+#if HAVE_GETOSRELDATE
+	if (release <= 0)
+		release = getosreldate();
 #endif
+	return release;
 }
 
 int

@@ -88,6 +88,12 @@ const struct sim_os sim_os = {
 	.osreldate = 1402000,		/* 14.2-RELEASE sys/sys/param.h */
 #endif
 #endif
+	/*
+	 * TCP sends through sosend_generic (uipc_socket.c) on every release,
+	 * which refuses MSG_EOR on a SOCK_STREAM with EINVAL before queueing
+	 * anything.
+	 */
+	.eor_on_inet_stream_einval = 1,
 	/* sys_recvmsg: msg_flags starts as the flags; real 14.2. */
 	.echoes_flags = 1,
 	.local_creds = 2,		/* LOCAL_CREDS; unp_addsockcred */

@@ -284,6 +284,18 @@ linux_flags_for(int sock, int flags)
 	return linux_flags;
 }
 
+/* The socket's family, from the host (the model's own sockets are AF_UNIX). */
+static int
+is_unix(int sock)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	memset(&ss, 0, sizeof ss);
+	return getsockname(sock, (struct sockaddr *)(void *)&ss, &len) == 0 &&
+	    ss.ss_family == AF_UNIX;
+}
+
 ssize_t
 sim_sendmsg(int sock, const struct msghdr *mh, int flags)
 {
@@ -297,11 +309,12 @@ sim_sendmsg(int sock, const struct msghdr *mh, int flags)
 		sim_stats.send_flags[sim_stats.sendmsg_calls] = flags;
 	sim_stats.sendmsg_calls++;
 	/*
-	 * xnu uipc_socket.c sosend, FreeBSD 14 sosend_generic: MSG_EOR on a
-	 * SOCK_STREAM is EINVAL.
+	 * xnu uipc_socket.c sosend, FreeBSD sosend_generic (AF_UNIX streams
+	 * before 15, TCP always): MSG_EOR on a SOCK_STREAM is EINVAL.
 	 */
-	if (sim_os.eor_on_stream_einval && type == SOCK_STREAM &&
-	    (flags & MSG_EOR))
+	if ((flags & MSG_EOR) && type == SOCK_STREAM &&
+	    (sim_os.eor_on_stream_einval ||
+	    (sim_os.eor_on_inet_stream_einval && !is_unix(sock))))
 		return sim_refuse(EINVAL);
 	if ((err = sim_internalize(type, mh, &ctl, fds)) != 0)
 		return sim_refuse(err);

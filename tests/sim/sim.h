@@ -65,6 +65,7 @@ struct sim_os {
 	/* NetBSD: control to a full stream is EMSGSIZE, even blocking. */
 	int stream_full_control_emsgsize;
 	int eor_on_stream_einval;	/* xnu, FreeBSD 14: MSG_EOR on a stream */
+	int eor_on_inet_stream_einval;	/* FreeBSD: on a TCP socket */
 	int seqpacket_needs_eor;	/* FreeBSD 15: records end at MSG_EOR */
 	/* recvmsg */
 	enum sim_truncation truncation;

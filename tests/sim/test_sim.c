@@ -1138,6 +1138,55 @@ one_sendmsg_per_stream_send(void **state)
 }
 
 /*
+ * FreeBSD 15, the fd calls: a send of unknown type carries MSG_EOR, and a
+ * socket that refuses it (TCP, sosend_generic) gets the same send again
+ * without it: the data arrives once, the caller sees success.
+ */
+static void
+eor_refused_is_sent_again(void **state)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int lsn, client, server;
+	char buf[4];
+
+	(void)state;
+	skip_unless_form(FORM_FD, "a handle knows its type");
+	if (!sim_os.seqpacket_needs_eor || !sim_os.eor_on_inet_stream_einval) {
+		print_message("%s: no record marks on a send of unknown type\n",
+		    sim_os.name);
+		skip();
+	}
+	lsn = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lsn, (struct sockaddr *)(void *)&sin,
+	    sizeof sin), 0);
+	assert_int_equal(listen(lsn, 1), 0);
+	assert_int_equal(getsockname(lsn, (struct sockaddr *)(void *)&sin,
+	    &len), 0);
+	client = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(client, (struct sockaddr *)(void *)&sin,
+	    sizeof sin), 0);
+	server = accept(lsn, NULL, NULL);
+	assert_true(server >= 0);
+	sim_stats.sendmsg_calls = 0;
+	assert_int_equal(fdpass_send_with_fds(client,
+	    &(struct iovec){ .iov_base = (void *)"x", .iov_len = 1 }, 1,
+	    NULL, 0), 1);
+	assert_int_equal(sim_stats.sendmsg_calls, 2);
+	assert_true(sim_stats.send_flags[0] & MSG_EOR);
+	assert_false(sim_stats.send_flags[1] & MSG_EOR);
+	assert_int_equal(read(server, buf, sizeof buf), 1);
+	assert_int_equal(buf[0], 'x');
+	assert_int_equal(recv(server, buf, sizeof buf, MSG_DONTWAIT), -1);
+	xclose(client);
+	xclose(server);
+	xclose(lsn);
+}
+
+/*
  * SIGPIPE at its default disposition in a child: with the kernel's own
  * means of suppression (MSG_NOSIGNAL only where it honours it, else
  * SO_NOSIGPIPE), the child gets EPIPE and lives.
@@ -1419,6 +1468,7 @@ run_as(enum form f)
 		sim_test(stream_full_with_descriptors),
 		sim_test(eor_on_seqpacket),
 		sim_test(one_sendmsg_per_stream_send),
+		sim_test(eor_refused_is_sent_again),
 		sim_test(sigpipe),
 		sim_test_unix(peer_credentials),
 		sim_test_unix(peer_credentials_dgram),
