@@ -140,7 +140,9 @@ pair(void **state)
 	assert_int_equal(fdpass_sock_pair(SOCK_STREAM, NULL), -1);
 	assert_int_equal(errno, EINVAL);
 	memset(s, 0x55, sizeof s);
+	errno = 0;
 	assert_int_equal(fdpass_sock_pair(-1, s), -1);
+	assert_int_equal(errno, EINVAL);
 	assert_int_equal(s[0].fd, -1);
 	assert_int_equal(s[1].fd, -1);
 }

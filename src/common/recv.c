@@ -42,12 +42,13 @@ take_fds(struct collected *c, const struct cmsghdr *cmsg, size_t n)
 	size_t room = c->capacity - c->count, fit = n < room ? n : room, i;
 
 	/* One fixed-size copy each: a call of memcpy costs more for a few. */
-	for (i = 0; i < fit; i++)
+	for (i = 0; i < fit; i++) {
 		c->fds[c->count + i] = fd_at(cmsg, i);
-	for (i = 0; c->set_cloexec && i < fit; i++)
-		if (c->cloexec_errno == 0 && FDPASS__SYSCALL(fcntl)(
-		    c->fds[c->count + i], F_SETFD, FD_CLOEXEC) == -1)
+		if (c->set_cloexec && c->cloexec_errno == 0 &&
+		    FDPASS__SYSCALL(fcntl)(c->fds[c->count + i], F_SETFD,
+		    FD_CLOEXEC) == -1)
 			c->cloexec_errno = errno;
+	}
 	c->count += fit;
 	if (fit < n)
 		c->overflow = 1;

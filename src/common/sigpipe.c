@@ -25,14 +25,6 @@ fdpass__sendmsg_nosigpipe(const struct fdpass__sockview *v,
 	return sendmsg_retrying(v->fd, mh, flags | FDPASS__SEND_NOSIGNAL);
 }
 
-int
-fdpass__nosigpipe_once(int sock, unsigned int *learned)
-{
-	(void)sock;
-	(void)learned;
-	return 0;
-}
-
 #elif FDPASS__SIGPIPE == FDPASS__SIGPIPE_SO_NOSIGPIPE
 
 static int
@@ -113,6 +105,10 @@ fdpass__sendmsg_nosigpipe(const struct fdpass__sockview *v,
 	return n;
 }
 
+#endif
+
+#if FDPASS__SIGPIPE != FDPASS__SIGPIPE_SO_NOSIGPIPE
+/* Only SO_NOSIGPIPE is per socket: nothing to set once. */
 int
 fdpass__nosigpipe_once(int sock, unsigned int *learned)
 {
@@ -120,5 +116,4 @@ fdpass__nosigpipe_once(int sock, unsigned int *learned)
 	(void)learned;
 	return 0;
 }
-
 #endif
