@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "holder_client.h"
+#include "holder/client.h"
 
 #define CONTEXT "delete"
 

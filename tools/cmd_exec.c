@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 
 #include "cli.h"
-#include "holder_client.h"
+#include "holder/client.h"
 
 #define CONTEXT "exec"
 /* The first descriptor of socket activation (SD_LISTEN_FDS_START). */

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "holder_client.h"
+#include "holder/client.h"
 
 #define CONTEXT "list"
 

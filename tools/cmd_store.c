@@ -20,7 +20,7 @@
 #include <sys/un.h>
 
 #include "cli.h"
-#include "holder_client.h"
+#include "holder/client.h"
 
 #define CONTEXT "store"
 /* The kernel clamps it to its own maximum (Linux net.core.somaxconn,

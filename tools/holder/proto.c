@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* The fd holder's frames and names (holder_proto.h, docs/holder.md). */
-#include "holder_proto.h"
+/* The fd holder's frames and names (proto.h, docs/holder.md). */
+#include "proto.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: ISC */
-#include "holder_client.h"
+#include "client.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "cli.h"
+#include "../cli.h"
 
 int
 holder_client_connect(const char *context, const char *path)

@@ -43,13 +43,11 @@ struct notify_message {
 	int mainpid_seen;
 };
 
+/* Closes fds[0..n-1] (hold_close_all() for a count not kept). */
 static void
-close_all(int *fds, size_t n)
+close_fds(int *fds, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		close(fds[i]);
+	hold_close_all(fds, &n);
 }
 
 static pid_t
@@ -112,14 +110,14 @@ store_fds(struct holder *h, const struct notify_message *m, int *fds,
 	else if (m->fdname != NULL)
 		name = m->fdname;
 	for (i = 0; i < nfds; i++) {
-		/* The same limits as a STORE request (hold_conn.c), checked
+		/* The same limits as a STORE request (requests.c), checked
 		   first: hold_table_add() closes what does not fit, and
-		   close_all() below must not close it again. */
+		   close_fds() below must not close it again. */
 		if (hold_table_count_named(&h->table, name) >=
 		    HOLDER_FRAME_FDS_MAX || h->table.count == HOLD_ENTRIES_MAX) {
 			hold_log("notify: the store is full, %zu descriptor(s) "
 			    "for \"%s\" closed", nfds - i, name);
-			close_all(fds + i, nfds - i);
+			close_fds(fds + i, nfds - i);
 			return;
 		}
 		(void)hold_table_add(&h->table, name, fds[i]);
@@ -154,7 +152,7 @@ apply_message(struct holder *h, char *text, int *fds, size_t nfds)
 	if (m.fdstore && !m.fdstore_remove && nfds > 0)
 		store_fds(h, &m, fds, nfds);
 	else
-		close_all(fds, nfds);
+		close_fds(fds, nfds);
 	if (m.ready)
 		record_ready(h, m.mainpid);
 }
@@ -182,14 +180,14 @@ notify_read_one(struct holder *h)
 	if (msg.flags & FDPASS_TRUNC) {
 		hold_log("notify: message longer than %d bytes dropped",
 		    HOLD_NOTIFY_MAX);
-		close_all(h->notify_fds, msg.nfds);
+		close_fds(h->notify_fds, msg.nfds);
 		return 1;
 	}
 	/* One trailing NUL is the sender's C string terminator, which
 	   systemd takes too; one before it would hide the rest. */
 	if (n > 1 && memchr(h->notify_buf, '\0', (size_t)n - 1) != NULL) {
 		hold_log("notify: message with a NUL byte inside dropped");
-		close_all(h->notify_fds, msg.nfds);
+		close_fds(h->notify_fds, msg.nfds);
 		return 1;
 	}
 	h->notify_buf[n] = '\0';

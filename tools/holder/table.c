@@ -28,7 +28,7 @@ hold_table_free(struct hold_table *t)
 	size_t i;
 
 	for (i = 0; i < t->count; i++)
-		close(t->entries[i].fd);
+		hold_close(t->entries[i].fd);
 	free(t->entries);
 	t->entries = NULL;
 	t->count = 0;
@@ -71,11 +71,11 @@ hold_table_add(struct hold_table *t, const char *name, int fd)
 	struct hold_entry *e;
 
 	if (hold_table_find_socket(t, fd) != NULL) {
-		close(fd);
+		hold_close(fd);
 		return 0;
 	}
 	if (t->count == HOLD_ENTRIES_MAX) {
-		close(fd);
+		hold_close(fd);
 		return -1;
 	}
 	e = &t->entries[t->count++];
@@ -104,7 +104,7 @@ hold_table_remove(struct hold_table *t, const char *name)
 	/* Compact in place: the order of what stays is kept. */
 	for (i = 0; i < t->count; i++) {
 		if (strcmp(t->entries[i].name, name) == 0) {
-			close(t->entries[i].fd);
+			hold_close(t->entries[i].fd);
 			removed++;
 			continue;
 		}

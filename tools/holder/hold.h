@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The inside of `fdpass hold`, split by concern:
+ * The inside of `fdpass hold`, one room per concern; each calls only the
+ * rooms below it in this list, never one above:
  *
- *   cmd_hold.c     options, sockets, signals, the poll loop, shutdown
- *   hold_table.c   the named descriptors: add, find, remove, describe
- *   hold_conn.c    one client connection: read a request, answer it
- *   hold_notify.c  systemd's notify protocol on the datagram socket
+ *   server.c    sockets, signals, the poll loop, shutdown
+ *   notify.c    systemd's notify protocol on the datagram socket
+ *   conn.c      one client connection: admit it, read frames, send replies
+ *   requests.c  the answer to each request
+ *   reply.c     reply frames and the connection's deadline
+ *   table.c     the named descriptors: add, find, remove, describe
+ *   closer.c    closing descriptors that came from outside
+ *   base.c      limits, clock, log
  *
  * Everything is allocated once at start-up: a holder serving clients for
  * months keeps the same memory and descriptor footprint.
@@ -17,16 +22,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "holder_proto.h"
-
-#define HOLD_ENTRIES_MAX	1024	/* descriptors held in all */
-#define HOLD_CONNECTIONS_MAX	64	/* clients served at once */
-#define HOLD_ALLOWED_UIDS_MAX	32	/* --allow-uid options */
-#define HOLD_CLIENT_TIMEOUT_MS	10000	/* a client making no progress */
-/* A systemd notify datagram: systemd reads at most PIPE_BUF bytes too. */
-#define HOLD_NOTIFY_MAX		4096
-/* The text of one LIST entry: "tcp listener [addr]:port" and the like. */
-#define HOLD_DESCRIPTION_MAX	(HOLDER_PAYLOAD_MAX - HOLDER_NAME_MAX - 1)
+#include "base.h"
+#include "proto.h"
 
 struct hold_entry {
 	uint64_t serial;	/* increasing: the order of storing */
@@ -91,17 +88,12 @@ struct holder {
 	size_t notify_fds_max;
 };
 
-/* Milliseconds on the monotonic clock. */
-int64_t hold_now_ms(void);
+/* closer.c: closes fd; never blocks the holder. */
+void hold_close(int fd);
+/* hold_close() on each of fds[0..*n-1]; sets *n to 0. */
+void hold_close_all(int *fds, size_t *n);
 
-/* "fdpass hold: ..." on stderr, for what only the operator can act on. */
-void hold_log(const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-
-/* hold_table.c */
+/* table.c */
 int hold_table_init(struct hold_table *t);
 void hold_table_free(struct hold_table *t);
 /*
@@ -123,7 +115,30 @@ const struct hold_entry *hold_table_next(const struct hold_table *t,
 /* What fd is, for LIST: "tcp listener 127.0.0.1:8080", "pipe", ... */
 void hold_describe_fd(int fd, char *out, size_t size);
 
-/* hold_conn.c */
+/* reply.c */
+/* Starts the connection's deadline for its next step. */
+void hold_conn_deadline(const struct holder *h, struct hold_conn *c);
+/* Puts one frame in c->out; the descriptors (ours) go with it. */
+void hold_reply_set(struct hold_conn *c, int code, const void *payload,
+    size_t len, const int *fds, size_t nfds);
+/* An error reply, after which the connection is closed. */
+void hold_reply_error(struct hold_conn *c, enum holder_error code,
+    const char *text);
+void hold_reply_u32(struct hold_conn *c, uint32_t v);
+/* Sends one error reply and closes, for a connection never admitted. */
+void hold_conn_refuse(int sock, enum holder_error code, const char *text);
+
+/* requests.c */
+/* Answers the complete request frame in c->in. */
+void hold_request_dispatch(struct holder *h, struct hold_conn *c);
+/* The next LIST frame: an entry, or the closing OK. */
+void hold_list_next(struct holder *h, struct hold_conn *c);
+/* Answers a parked WAIT_READY connection after a READY=1. */
+void hold_conn_ready(struct holder *h, struct hold_conn *c);
+
+/* conn.c */
+/* A new connection: refused with a reason, or given a free slot. */
+void hold_conn_admit(struct holder *h, int sock);
 void hold_conn_open(struct holder *h, struct hold_conn *c, int sock);
 /* Poll events the connection waits for (0: none, e.g. parked). */
 short hold_conn_events(const struct hold_conn *c);
@@ -131,13 +146,9 @@ short hold_conn_events(const struct hold_conn *c);
 void hold_conn_run(struct holder *h, struct hold_conn *c, short revents);
 /* A connection past its deadline. */
 void hold_conn_expire(struct holder *h, struct hold_conn *c, int64_t now);
-/* Answers parked WAIT_READY connections after a READY=1. */
-void hold_conn_ready(struct holder *h, struct hold_conn *c);
 void hold_conn_close(struct holder *h, struct hold_conn *c);
-/* Sends one error reply and closes, for a connection never admitted. */
-void hold_conn_refuse(int sock, enum holder_error code, const char *text);
 
-/* hold_notify.c */
+/* notify.c */
 /* Reads and applies waiting notify datagrams, at most a few per call. */
 void hold_notify_run(struct holder *h);
 

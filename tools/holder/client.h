@@ -8,7 +8,7 @@
 #ifndef FDPASS_HOLDER_CLIENT_H
 #define FDPASS_HOLDER_CLIENT_H
 
-#include "holder_proto.h"
+#include "proto.h"
 
 /* A connected socket to the holder at path, or -1 (message printed). */
 int holder_client_connect(const char *context, const char *path);
