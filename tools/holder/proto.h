@@ -35,7 +35,9 @@ enum holder_request {
 	HOLDER_LIST = 3,	/* no payload */
 	HOLDER_DELETE = 4,	/* payload: name */
 	HOLDER_INFO = 5,	/* no payload */
-	HOLDER_WAIT_READY = 6	/* payload: u32 after, u32 pid */
+	HOLDER_WAIT_READY = 6	/* payload: u32 after, u32 pid, and
+				   optionally u32 timeout_ms (0 or absent:
+				   the holder's default, 90 s) */
 };
 
 /* Replies, holder to client. */
@@ -55,8 +57,10 @@ enum holder_error {
 	HOLDER_E_DENIED = 6,	/* peer uid not allowed */
 	HOLDER_E_NO_NOTIFY = 7,	/* WAIT_READY without --notify */
 	HOLDER_E_RESOURCES = 8,	/* the holder ran out of descriptors */
-	HOLDER_E_ALREADY_HELD = 9	/* STORE of a socket held under
+	HOLDER_E_ALREADY_HELD = 9,	/* STORE of a socket held under
 					   another name */
+	HOLDER_E_TIMEOUT = 10,	/* WAIT_READY: no READY=1 in time */
+	HOLDER_E_STOPPING = 11	/* WAIT_READY: STOPPING=1 came first */
 };
 
 /*
