@@ -76,6 +76,17 @@ check_symbol_exists(LOCAL_PEEREID "sys/types.h;sys/socket.h;sys/un.h" HAVE_LOCAL
 check_struct_has_member("struct sockpeercred" pid "sys/types.h;sys/socket.h"
   HAVE_SO_PEERCRED_SOCKPEERCRED)
 
+# FreeBSD 14.1's kcmp(2): the holder recognises a descriptor it already
+# holds (tools/holder/table.c).  Linux's has no libc wrapper and is called
+# by number there.
+check_c_source_compiles("
+#include <unistd.h>
+int main(void) { return kcmp(getpid(), getpid(), KCMP_FILE, 0, 1); }"
+  FDPASS_HAVE_KCMP)
+if(NOT FDPASS_HAVE_KCMP)
+  set(FDPASS_HAVE_KCMP 0)
+endif()
+
 unset(CMAKE_REQUIRED_DEFINITIONS)
 
 # Turns probe P into HAVE_NAME unless FDPASS_FORCE_NO_NAME is on.

@@ -9,7 +9,8 @@
 static const char usage_text[] =
     "usage: fdpass info [--json]\n"
     "       fdpass demo\n"
-    "       fdpass hold [--notify PATH] [--allow-uid UID]... SOCKET\n"
+    "       fdpass hold [--notify PATH] [--allow-uid USER]...\n"
+    "                   [--allow-retrieve USER:NAME]... SOCKET\n"
     "       fdpass store SOCKET NAME (--listen tcp:HOST:PORT |\n"
     "                    --listen unix:PATH | --fd N)\n"
     "       fdpass exec SOCKET NAME... [--wait-ready] -- CMD [ARG]...\n"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fdpass hold [--notify PATH] [--allow-uid UID]... SOCKET: the options;
+ * fdpass hold [--notify PATH] [--allow-uid USER]...
+ * [--allow-retrieve USER:NAME]... SOCKET: the options;
  * the holder itself is tools/holder/ (docs/holder.md).
  */
 #include <errno.h>
@@ -34,10 +35,34 @@ parse_uid(const char *arg, uid_t *uid)
 	return 0;
 }
 
+/* USER:NAME; the name stays in argv, which outlives the holder. */
+static int
+parse_retrieve_rule(struct hold_config *c, char *arg)
+{
+	char *colon;
+	const char *problem;
+
+	if (c->retrieve_count == HOLD_RETRIEVE_RULES_MAX)
+		return cli_usage_error(CONTEXT, "more than %d "
+		    "--allow-retrieve", HOLD_RETRIEVE_RULES_MAX);
+	if ((colon = strchr(arg, ':')) == NULL)
+		return cli_usage_error(CONTEXT, "--allow-retrieve needs "
+		    "USER:NAME, not '%s'", arg);
+	*colon = '\0';
+	if ((problem = holder_name_problem(colon + 1,
+	    strlen(colon + 1))) != NULL)
+		return cli_usage_error(CONTEXT, "--allow-retrieve: bad name: "
+		    "%s", problem);
+	if (parse_uid(arg, &c->retrieve_uids[c->retrieve_count]) == -1)
+		return cli_usage_error(CONTEXT, "no such user '%s'", arg);
+	c->retrieve_names[c->retrieve_count++] = colon + 1;
+	return 0;
+}
+
 static int
 parse_options(struct hold_config *c, int argc, char **argv)
 {
-	int i;
+	int i, rc;
 
 	memset(c, 0, sizeof *c);
 	for (i = 1; i < argc; i++) {
@@ -57,6 +82,12 @@ parse_options(struct hold_config *c, int argc, char **argv)
 			    &c->allowed_uids[c->allowed_count++]) == -1)
 				return cli_usage_error(CONTEXT, "no such user "
 				    "'%s'", argv[i]);
+		} else if (strcmp(argv[i], "--allow-retrieve") == 0) {
+			if (++i == argc)
+				return cli_usage_error(CONTEXT,
+				    "--allow-retrieve needs USER:NAME");
+			if ((rc = parse_retrieve_rule(c, argv[i])) != 0)
+				return rc;
 		} else if (argv[i][0] == '-' || c->socket_path != NULL) {
 			return cli_bad_argument(CONTEXT, argv[i]);
 		} else {

@@ -96,7 +96,7 @@ test_same_socket_stored_once(void **state)
 	    HOLDER_ERROR);
 	assert_int_equal(holder_get_u32(r.payload), HOLDER_E_ALREADY_HELD);
 	assert_string_equal(holder_error_text(&r),
-	    "this socket is already held as 'sock'");
+	    "this descriptor is already held as 'sock'");
 	xclose_all(sv, 2);
 }
 
@@ -182,7 +182,7 @@ test_bad_names_refused(void **state)
 	/* 255 bytes and every printable character but ':' are fine. */
 	long_name[HOLDER_NAME_MAX] = '\0';
 	store(long_name, p[1]);
-	store("a b!~\"'", p[1]);
+	store("a b!~\"'", p[0]);	/* p[1] is held: one name each */
 	assert_int_equal(request(HOLDER_DELETE, long_name, HOLDER_NAME_MAX,
 	    NULL, 0, &r), HOLDER_OK);
 	xclose_all(p, 2);
@@ -349,45 +349,64 @@ test_too_many_connections(void **state)
 	xclose_all(p, 2);
 }
 
+/*
+ * n distinct open files: each open() of /dev/null is one, and the holder
+ * keeps one entry per open file however often it is stored.
+ */
+static void
+open_distinct(int *fds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		assert_int_not_equal(fds[i] = open("/dev/null", O_RDONLY |
+		    O_CLOEXEC), -1);
+}
+
+/* STORE of n distinct open files under name, closed here after. */
+static int
+store_distinct(const char *name, size_t n, struct holder_reply *r)
+{
+	int fds[HOLDER_FRAME_FDS_MAX], code;
+	size_t i;
+
+	open_distinct(fds, n);
+	code = request(HOLDER_STORE, name, strlen(name), fds, n, r);
+	for (i = 0; i < n; i++)
+		xclose(fds[i]);
+	return code;
+}
+
 /* 64 descriptors under a name, 1024 in all; past that, FULL. */
 static void
 test_limits_on_entries(void **state)
 {
-	int fds[HOLDER_FRAME_FDS_MAX], p[2];
 	struct holder_reply r;
 	struct rlimit rl;
 	char name[16];
 	size_t i;
 
 	(void)state;
-	xpipe(p);
-	for (i = 0; i < HOLDER_FRAME_FDS_MAX; i++)
-		fds[i] = p[1];
-	assert_int_equal(request(HOLDER_STORE, "full", 4, fds,
-	    HOLDER_FRAME_FDS_MAX, &r), HOLDER_OK);
+	assert_int_equal(store_distinct("full", HOLDER_FRAME_FDS_MAX, &r),
+	    HOLDER_OK);
 	assert_int_equal(holder_get_u32(r.payload), HOLDER_FRAME_FDS_MAX);
-	assert_int_equal(request(HOLDER_STORE, "full", 4, fds, 1, &r),
-	    HOLDER_ERROR);
+	assert_int_equal(store_distinct("full", 1, &r), HOLDER_ERROR);
 	assert_int_equal(holder_get_u32(r.payload), HOLDER_E_FULL);
 	assert_int_equal(retrieve("full", &r), HOLDER_FRAME_FDS_MAX);
 	holder_reply_close_fds(&r);
 	/* The whole table, where the holder may have that many open. */
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2048) {
-		xclose_all(p, 2);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2048)
 		return;
-	}
 	for (i = 1; i < 1024 / HOLDER_FRAME_FDS_MAX; i++) {
 		snprintf(name, sizeof name, "full%zu", i);
-		assert_int_equal(request(HOLDER_STORE, name, strlen(name), fds,
-		    HOLDER_FRAME_FDS_MAX, &r), HOLDER_OK);
+		assert_int_equal(store_distinct(name, HOLDER_FRAME_FDS_MAX,
+		    &r), HOLDER_OK);
 	}
-	assert_int_equal(request(HOLDER_STORE, "one-more", 8, fds, 1, &r),
-	    HOLDER_ERROR);
+	assert_int_equal(store_distinct("one-more", 1, &r), HOLDER_ERROR);
 	assert_int_equal(holder_get_u32(r.payload), HOLDER_E_FULL);
 	assert_string_equal(holder_error_text(&r),
 	    "the holder is full (1024 descriptors)");
-	xclose_all(p, 2);
 }
 
 static void
@@ -528,7 +547,7 @@ test_notify_fdstore(void **state)
 	holder_reply_close_fds(&r);
 	/* No FDNAME=, or an invalid one: "stored". */
 	notify("FDSTORE=1", &c[1], 1);
-	notify("FDNAME=no:colons\nFDSTORE=1", &c[1], 1);
+	notify("FDNAME=no:colons\nFDSTORE=1", &c[0], 1);
 	assert_int_equal(count_named_eventually("stored", 2), 2);
 	/* FDSTORE=1 without descriptors changes nothing. */
 	notify("FDSTORE=1\nFDNAME=empty", NULL, 0);
@@ -627,7 +646,7 @@ test_notify_trailing_nul_accepted(void **state)
 static void
 test_notify_fdstore_when_full(void **state)
 {
-	int fds[HOLDER_FRAME_FDS_MAX], p[2], late[2];
+	int late[2], late2[2];
 	struct holder_reply r;
 	struct holder_info info;
 	struct rlimit rl;
@@ -638,25 +657,25 @@ test_notify_fdstore_when_full(void **state)
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2048)
 		skip();
-	xpipe(p);
 	xpipe(late);
-	for (i = 0; i < HOLDER_FRAME_FDS_MAX; i++)
-		fds[i] = p[1];
+	xpipe(late2);
 	for (i = 0; i < 1024 / HOLDER_FRAME_FDS_MAX; i++) {
 		snprintf(name, sizeof name, "full%zu", i);
-		assert_int_equal(request(HOLDER_STORE, name, strlen(name), fds,
-		    HOLDER_FRAME_FDS_MAX, &r), HOLDER_OK);
+		assert_int_equal(store_distinct(name, HOLDER_FRAME_FDS_MAX,
+		    &r), HOLDER_OK);
 	}
 	notify("FDSTORE=1\nFDNAME=full0", &late[1], 1);
-	notify("FDSTORE=1\nFDNAME=late", (int[]){ late[1], late[1] }, 2);
+	notify("FDSTORE=1\nFDNAME=late", (int[]){ late[1], late2[1] }, 2);
 	notify("READY=1", NULL, 0);	/* a barrier: applied after them */
 	info = ready_count_eventually(1);
 	assert_int_equal(info.ready_count, 1);
 	assert_int_equal(info.entries, 1024);
 	xclose(late[1]);
+	xclose(late2[1]);
 	assert_int_equal(read(late[0], &byte, 1), 0);
+	assert_int_equal(read(late2[0], &byte, 1), 0);
 	xclose(late[0]);
-	xclose_all(p, 2);
+	xclose(late2[0]);
 }
 
 /*

@@ -24,11 +24,30 @@
 
 #include "base.h"
 #include "proto.h"
+#include "server.h"
+
+/* Who put an entry there, which decides who may take it away. */
+enum hold_origin {
+	HOLD_FROM_CLIENT = 1,	/* a STORE request: `fdpass store` */
+	HOLD_FROM_NOTIFY = 2	/* FDSTORE=1: the service's fd store */
+};
+/* Every origin, for hold_table_remove(). */
+#define HOLD_FROM_ANY	(HOLD_FROM_CLIENT | HOLD_FROM_NOTIFY)
+/* Any owner, for hold_table_remove(). */
+#define HOLD_ANY_OWNER	((uid_t)-1)
 
 struct hold_entry {
 	uint64_t serial;	/* increasing: the order of storing */
 	int fd;
+	enum hold_origin origin;
+	uid_t owner;		/* the storing peer's uid */
 	char name[HOLDER_NAME_MAX + 1];
+};
+
+/* --allow-retrieve USER:NAME */
+struct hold_retrieve_rule {
+	uid_t uid;
+	const char *name;	/* valid while the holder runs (argv) */
 };
 
 struct hold_table {
@@ -72,8 +91,14 @@ struct holder {
 	int notify_sock;		/* -1 without --notify */
 	const char *socket_path;
 	char notify_path[HOLDER_PAYLOAD_MAX];	/* absolute; "" without */
-	uid_t allowed_uids[HOLD_ALLOWED_UIDS_MAX];
+	/* Admitted (conn.c): --allow-uid, and the --allow-retrieve users. */
+	uid_t allowed_uids[HOLD_ALLOWED_UIDS_MAX + HOLD_RETRIEVE_RULES_MAX];
 	size_t allowed_count;
+	/* --allow-uid alone: may also store, and own entries. */
+	uid_t owner_uids[HOLD_ALLOWED_UIDS_MAX];
+	size_t owner_count;
+	struct hold_retrieve_rule retrieve_rules[HOLD_RETRIEVE_RULES_MAX];
+	size_t retrieve_rule_count;
 	int client_timeout_ms;
 
 	struct hold_table table;
@@ -81,7 +106,10 @@ struct holder {
 	size_t conn_count;
 
 	uint32_t ready_count;
-	pid_t ready_mainpid;
+	pid_t ready_mainpid;	/* MAINPID=, else the sender (0: unknown) */
+	/* STOPPING=1 messages, which win over a READY=1 beside them. */
+	uint32_t stopping_count;
+	pid_t stopping_mainpid;	/* MAINPID=, else the sender (0: unknown) */
 
 	unsigned char *notify_buf;	/* HOLD_NOTIFY_MAX + 1 */
 	int *notify_fds;		/* fdpass_max_fds() */
@@ -98,17 +126,28 @@ int hold_table_init(struct hold_table *t);
 void hold_table_free(struct hold_table *t);
 /*
  * Takes ownership of fd and stores it under name.  Returns 1 when stored,
- * 0 when the very same socket is already held (fd closed, as systemd
+ * 0 when the very same open file is already held (fd closed, as systemd
  * does), -1 when the table is full (fd closed).
  */
-int hold_table_add(struct hold_table *t, const char *name, int fd);
-/* The entry holding the same socket as fd (see same_socket()), or NULL. */
-const struct hold_entry *hold_table_find_socket(const struct hold_table *t,
+int hold_table_add(struct hold_table *t, const char *name, int fd,
+    enum hold_origin origin, uid_t owner);
+/* The entry holding the same open file as fd (see same_file()), or NULL. */
+const struct hold_entry *hold_table_find_same(const struct hold_table *t,
     int fd);
 /* How many entries are named name. */
 size_t hold_table_count_named(const struct hold_table *t, const char *name);
-/* Closes and removes every entry named name; returns how many. */
-size_t hold_table_remove(struct hold_table *t, const char *name);
+/*
+ * Closes and removes the entries named name stored with one of the
+ * origins (a mask) by owner (HOLD_ANY_OWNER: anyone); returns how many.
+ */
+size_t hold_table_remove(struct hold_table *t, const char *name,
+    unsigned origins, uid_t owner);
+/*
+ * Whether fd is a connected socket whose other end is the holder itself
+ * (a client end of its own control socket): held, that connection would
+ * never see EOF.  socket_path: the control socket as bound.
+ */
+int hold_fd_peer_is_holder(int fd, const char *socket_path);
 /* The first entry after serial `after` (0: the first), or NULL. */
 const struct hold_entry *hold_table_next(const struct hold_table *t,
     uint64_t after);
@@ -149,6 +188,8 @@ void hold_conn_expire(struct holder *h, struct hold_conn *c, int64_t now);
 void hold_conn_close(struct holder *h, struct hold_conn *c);
 
 /* notify.c */
+/* Prepares the bound notify socket (Linux: sender credentials). */
+int hold_notify_open(struct holder *h);
 /* Reads and applies waiting notify datagrams, at most a few per call. */
 void hold_notify_run(struct holder *h);
 

@@ -14,6 +14,67 @@
 
 #include "../fdcount.h"
 
+/*
+ * Who may do what (docs/holder.md, "Access control"), after the model of
+ * s6-fdholderd's per-uid rules: the holder's own uid may do everything;
+ * an --allow-uid peer owns what it stores and sees, retrieves and deletes
+ * only that; an --allow-retrieve USER:NAME rule lets USER retrieve every
+ * entry named NAME besides.  What a peer may not see does not exist for
+ * it (NOT_FOUND), so that RETRIEVE and DELETE agree with LIST.
+ */
+
+/* The peer's uid; (uid_t)-1, matching no rule, if it cannot be read. */
+static uid_t
+peer_uid(const struct hold_conn *c)
+{
+	struct fdpass_cred cred;
+
+	/* TODO(merge): c->uid */
+	if (fdpass_peer_cred(c->sock, &cred) == -1)
+		return (uid_t)-1;
+	return cred.uid;
+}
+
+static int
+is_holder_uid(uid_t uid)
+{
+	return uid == geteuid();
+}
+
+static int
+may_store(const struct holder *h, uid_t uid)
+{
+	size_t i;
+
+	if (is_holder_uid(uid))
+		return 1;
+	for (i = 0; i < h->owner_count; i++)
+		if (h->owner_uids[i] == uid)
+			return 1;
+	return 0;
+}
+
+/* Whether uid sees e in LIST, and may delete it. */
+static int
+may_manage(uid_t uid, const struct hold_entry *e)
+{
+	return is_holder_uid(uid) || e->owner == uid;
+}
+
+static int
+may_retrieve(const struct holder *h, uid_t uid, const struct hold_entry *e)
+{
+	size_t i;
+
+	if (may_manage(uid, e))
+		return 1;
+	for (i = 0; i < h->retrieve_rule_count; i++)
+		if (h->retrieve_rules[i].uid == uid &&
+		    strcmp(h->retrieve_rules[i].name, e->name) == 0)
+			return 1;
+	return 0;
+}
+
 /* The request's name, checked, into name[HOLDER_NAME_MAX + 1]. */
 static int
 request_name(struct hold_conn *c, char *name)
@@ -34,6 +95,74 @@ request_name(struct hold_conn *c, char *name)
 }
 
 /*
+ * Whether the name may take uid's descriptors: a peer other than the
+ * holder's uid stores only under a name that holds nothing of others.
+ */
+static int
+store_name_ok(struct holder *h, struct hold_conn *c, uid_t uid,
+    const char *name)
+{
+	char text[HOLDER_NAME_MAX + 64];
+	size_t i;
+
+	if (!may_store(h, uid)) {
+		snprintf(text, sizeof text, "uid %lu may only retrieve",
+		    (unsigned long)uid);
+		hold_reply_error(c, HOLDER_E_DENIED, text);
+		return 0;
+	}
+	for (i = 0; i < h->table.count; i++) {
+		const struct hold_entry *e = &h->table.entries[i];
+
+		if (strcmp(e->name, name) == 0 && !may_manage(uid, e)) {
+			snprintf(text, sizeof text, "'%s' holds another "
+			    "user's descriptors", name);
+			hold_reply_error(c, HOLDER_E_DENIED, text);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Whether each descriptor may be stored under name: none is held under
+ * another name, and none is a client end of the holder's own socket.
+ */
+static int
+store_fds_ok(struct holder *h, struct hold_conn *c, uid_t uid,
+    const char *name)
+{
+	char text[HOLDER_NAME_MAX + 64];
+	const struct hold_entry *e;
+	size_t i;
+
+	for (i = 0; i < c->in_nfds; i++) {
+		if (hold_fd_peer_is_holder(c->in_fds[i], h->socket_path)) {
+			hold_reply_error(c, HOLDER_E_DENIED, "a connection "
+			    "to the holder itself cannot be held");
+			return 0;
+		}
+		/* systemd keeps a descriptor once, under its first name;
+		   here a request to give it a second name is refused
+		   rather than ignored, so that `fdpass store` cannot
+		   report a success that stored nothing.  The name is told
+		   only to whoever may see it. */
+		e = hold_table_find_same(&h->table, c->in_fds[i]);
+		if (e != NULL && strcmp(e->name, name) != 0) {
+			if (may_manage(uid, e))
+				snprintf(text, sizeof text, "this descriptor "
+				    "is already held as '%s'", e->name);
+			else
+				snprintf(text, sizeof text, "this descriptor "
+				    "is already held under another name");
+			hold_reply_error(c, HOLDER_E_ALREADY_HELD, text);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
  * STORE: all of the frame's descriptors or none.  Each name holds at most
  * one frame's worth, so that RETRIEVE answers in one frame.
  */
@@ -41,24 +170,12 @@ static void
 do_store(struct holder *h, struct hold_conn *c)
 {
 	char name[HOLDER_NAME_MAX + 1], text[HOLDER_NAME_MAX + 64];
+	uid_t uid = peer_uid(c);
 	size_t i, held;
 
-	if (request_name(c, name) == -1)
+	if (request_name(c, name) == -1 || !store_name_ok(h, c, uid, name) ||
+	    !store_fds_ok(h, c, uid, name))
 		return;
-	/* systemd keeps a socket once, under its first name; here a request
-	   to give it a second name is refused rather than ignored, so that
-	   `fdpass store` cannot report a success that stored nothing. */
-	for (i = 0; i < c->in_nfds; i++) {
-		const struct hold_entry *e;
-
-		e = hold_table_find_socket(&h->table, c->in_fds[i]);
-		if (e != NULL && strcmp(e->name, name) != 0) {
-			snprintf(text, sizeof text, "this socket is already "
-			    "held as '%s'", e->name);
-			hold_reply_error(c, HOLDER_E_ALREADY_HELD, text);
-			return;
-		}
-	}
 	held = hold_table_count_named(&h->table, name);
 	if (held + c->in_nfds > HOLDER_FRAME_FDS_MAX) {
 		snprintf(text, sizeof text, "'%s' would hold more than %d "
@@ -73,7 +190,8 @@ do_store(struct holder *h, struct hold_conn *c)
 		return;
 	}
 	for (i = 0; i < c->in_nfds; i++)
-		(void)hold_table_add(&h->table, name, c->in_fds[i]);
+		(void)hold_table_add(&h->table, name, c->in_fds[i],
+		    HOLD_FROM_CLIENT, uid);
 	c->in_nfds = 0;
 	hold_reply_u32(c, (uint32_t)hold_table_count_named(&h->table, name));
 }
@@ -88,12 +206,14 @@ do_retrieve(struct holder *h, struct hold_conn *c)
 {
 	char name[HOLDER_NAME_MAX + 1], text[HOLDER_NAME_MAX + 64];
 	int dups[HOLDER_FRAME_FDS_MAX];
+	uid_t uid = peer_uid(c);
 	size_t i, n = 0;
 
 	if (request_name(c, name) == -1)
 		return;
 	for (i = 0; i < h->table.count && n < HOLDER_FRAME_FDS_MAX; i++) {
-		if (strcmp(h->table.entries[i].name, name) != 0)
+		if (strcmp(h->table.entries[i].name, name) != 0 ||
+		    !may_retrieve(h, uid, &h->table.entries[i]))
 			continue;
 		if ((dups[n] = fcntl(h->table.entries[i].fd, F_DUPFD_CLOEXEC,
 		    0)) == -1) {
@@ -113,20 +233,43 @@ do_retrieve(struct holder *h, struct hold_conn *c)
 	hold_reply_set(c, HOLDER_OK, NULL, 0, dups, n);
 }
 
+/* Whether uid may retrieve any entry named name. */
+static int
+visible(const struct holder *h, uid_t uid, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < h->table.count; i++)
+		if (strcmp(h->table.entries[i].name, name) == 0 &&
+		    may_retrieve(h, uid, &h->table.entries[i]))
+			return 1;
+	return 0;
+}
+
 static void
 do_delete(struct holder *h, struct hold_conn *c)
 {
 	char name[HOLDER_NAME_MAX + 1], text[HOLDER_NAME_MAX + 64];
+	uid_t uid = peer_uid(c);
 	size_t removed;
 
 	if (request_name(c, name) == -1)
 		return;
-	if ((removed = hold_table_remove(&h->table, name)) == 0) {
-		snprintf(text, sizeof text, "no descriptor named '%s'", name);
-		hold_reply_error(c, HOLDER_E_NOT_FOUND, text);
+	/* Both origins: `fdpass delete` is the operator's, and reaches what
+	   the service stored too. */
+	if ((removed = hold_table_remove(&h->table, name, HOLD_FROM_ANY,
+	    is_holder_uid(uid) ? HOLD_ANY_OWNER : uid)) > 0) {
+		hold_reply_u32(c, (uint32_t)removed);
 		return;
 	}
-	hold_reply_u32(c, (uint32_t)removed);
+	if (visible(h, uid, name)) {
+		snprintf(text, sizeof text, "uid %lu may retrieve '%s' but "
+		    "not delete it", (unsigned long)uid, name);
+		hold_reply_error(c, HOLDER_E_DENIED, text);
+		return;
+	}
+	snprintf(text, sizeof text, "no descriptor named '%s'", name);
+	hold_reply_error(c, HOLDER_E_NOT_FOUND, text);
 }
 
 /* The next LIST frame: an entry, or the closing OK. */
@@ -135,9 +278,14 @@ hold_list_next(struct holder *h, struct hold_conn *c)
 {
 	unsigned char payload[HOLDER_PAYLOAD_MAX];
 	const struct hold_entry *e;
+	uid_t uid = peer_uid(c);
 	size_t name_len;
 
-	if ((e = hold_table_next(&h->table, c->list_after)) == NULL) {
+	/* What the peer may retrieve: what `fdpass exec` could pass it. */
+	while ((e = hold_table_next(&h->table, c->list_after)) != NULL &&
+	    !may_retrieve(h, uid, e))
+		c->list_after = e->serial;
+	if (e == NULL) {
 		c->state = CONN_WRITING;
 		hold_reply_set(c, HOLDER_OK, NULL, 0, NULL, 0);
 		return;

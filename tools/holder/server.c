@@ -413,6 +413,8 @@ open_sockets(struct holder *h, const char *notify, struct bound_socket *ctl,
 	if (bind_socket(nfy, h->notify_path, SOCK_DGRAM, 0600) != 0)
 		return EXIT_FAILURE;
 	h->notify_sock = nfy->sock;
+	if (hold_notify_open(h) == -1)
+		return startup_error("%s: %s", notify, strerror(errno));
 	return 0;
 }
 
@@ -422,14 +424,26 @@ hold_serve(const struct hold_config *config)
 {
 	struct bound_socket ctl = { -1, "", 0, 0 }, nfy = { -1, "", 0, 0 };
 	struct holder h;
+	size_t i;
 	int rc;
 
 	memset(&h, 0, sizeof h);
 	h.listen_sock = h.notify_sock = -1;
 	h.socket_path = config->socket_path;
+	memcpy(h.owner_uids, config->allowed_uids,
+	    config->allowed_count * sizeof *h.owner_uids);
+	h.owner_count = config->allowed_count;
+	/* Admitted: the --allow-uid users, and those of --allow-retrieve,
+	   whose rights requests.c narrows to retrieving. */
 	memcpy(h.allowed_uids, config->allowed_uids,
 	    config->allowed_count * sizeof *h.allowed_uids);
 	h.allowed_count = config->allowed_count;
+	for (i = 0; i < config->retrieve_count; i++) {
+		h.retrieve_rules[i].uid = config->retrieve_uids[i];
+		h.retrieve_rules[i].name = config->retrieve_names[i];
+		h.allowed_uids[h.allowed_count++] = config->retrieve_uids[i];
+	}
+	h.retrieve_rule_count = config->retrieve_count;
 	h.client_timeout_ms = client_timeout_ms();
 	raise_fd_limit();
 	if ((rc = setup_signals()) == 0 && (rc = allocate(&h)) == 0 &&

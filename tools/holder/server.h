@@ -8,11 +8,17 @@
 
 #include "base.h"
 
+#define HOLD_RETRIEVE_RULES_MAX	32	/* --allow-retrieve options */
+
 struct hold_config {
 	const char *socket_path;	/* the control socket */
 	const char *notify_path;	/* NULL: no notify socket */
 	uid_t allowed_uids[HOLD_ALLOWED_UIDS_MAX];	/* --allow-uid */
 	size_t allowed_count;
+	/* --allow-retrieve USER:NAME; the names point into argv. */
+	uid_t retrieve_uids[HOLD_RETRIEVE_RULES_MAX];
+	const char *retrieve_names[HOLD_RETRIEVE_RULES_MAX];
+	size_t retrieve_count;
 };
 
 /*

@@ -3,6 +3,7 @@
 #include "hold.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 int
 hold_table_init(struct hold_table *t)
@@ -35,13 +39,10 @@ hold_table_free(struct hold_table *t)
 }
 
 /*
- * Whether a and b are the same socket.  systemd's fd store suppresses a
- * descriptor it already holds (src/core/service.c, service_add_fd_store,
- * with same_fd()), so that a service storing its sockets at every start
- * does not fill the store.  A socket cannot be opened twice by name, so
- * equal device and inode numbers mean one open socket; other files can,
- * and are never taken for duplicates.  An inode number of 0 (systems that
- * do not number sockets) proves nothing.
+ * Whether a and b are the same socket by device and inode numbers.  A
+ * socket cannot be opened twice by name, so equal numbers mean one open
+ * socket; other files can, so this proves nothing for them.  An inode
+ * number of 0 (systems that do not number sockets) proves nothing either.
  */
 static int
 same_socket(int a, int b)
@@ -54,23 +55,113 @@ same_socket(int a, int b)
 	    sa.st_ino != 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+#ifdef __linux__
+/* F_DUPFD_QUERY, Linux 6.10 (include/uapi/linux/fcntl.h), for headers
+   older than the kernel: an older kernel answers EINVAL. */
+#ifndef F_DUPFD_QUERY
+#define F_DUPFD_QUERY	1027
+#endif
+#define KCMP_FILE_TYPE	0	/* KCMP_FILE, include/uapi/linux/kcmp.h */
+
+/* 1 same open file, 0 not, -1 the kernel cannot tell. */
+static int
+kernel_same_file(int a, int b)
+{
+	static int dupfd_query = 1, kcmp = 1;
+	int rc;
+
+	if (dupfd_query) {
+		if ((rc = fcntl(a, F_DUPFD_QUERY, b)) >= 0)
+			return rc == 1;
+		if (errno != EINVAL)
+			return -1;
+		dupfd_query = 0;
+	}
+#ifdef SYS_kcmp
+	/* Refused where the kernel lacks CONFIG_KCMP (ENOSYS) or a
+	   seccomp filter or Yama forbids it (EPERM). */
+	if (kcmp) {
+		pid_t self = getpid();
+
+		if ((rc = (int)syscall(SYS_kcmp, self, self, KCMP_FILE_TYPE,
+		    (unsigned long)a, (unsigned long)b)) >= 0)
+			return rc == 0;
+		if (errno != ENOSYS && errno != EPERM)
+			return -1;
+		kcmp = 0;
+	}
+#else
+	(void)kcmp;
+#endif
+	return -1;
+}
+#elif FDPASS_HAVE_KCMP
+/* 1 same open file, 0 not, -1 the kernel cannot tell.  FreeBSD 14.1+,
+   kcmp(2). */
+static int
+kernel_same_file(int a, int b)
+{
+	static int works = 1;
+	pid_t self = getpid();
+	int rc;
+
+	if (!works)
+		return -1;
+	if ((rc = kcmp(self, self, KCMP_FILE, (uintptr_t)a,
+	    (uintptr_t)b)) >= 0)
+		return rc == 0;
+	if (errno == ENOSYS || errno == EPERM)
+		works = 0;
+	return -1;
+}
+#else
+static int
+kernel_same_file(int a, int b)
+{
+	(void)a;
+	(void)b;
+	return -1;
+}
+#endif
+
+/*
+ * Whether a and b are the same open file description (two descriptors of
+ * one open(), pipe(), socket(), or dup()s of it).  systemd's fd store
+ * suppresses a descriptor it already holds (src/core/service.c,
+ * service_add_fd_store, with same_fd() of src/basic/fd-util.c), so that a
+ * service storing what it received at every start does not fill the
+ * store.  The kernel compares where it can (Linux F_DUPFD_QUERY or
+ * kcmp(KCMP_FILE), FreeBSD kcmp(2)); elsewhere only sockets are
+ * recognised, by inode: two opens of one file share it but are distinct.
+ */
+static int
+same_file(int a, int b)
+{
+	int rc;
+
+	if ((rc = kernel_same_file(a, b)) != -1)
+		return rc;
+	return same_socket(a, b);
+}
+
 const struct hold_entry *
-hold_table_find_socket(const struct hold_table *t, int fd)
+hold_table_find_same(const struct hold_table *t, int fd)
 {
 	size_t i;
 
 	for (i = 0; i < t->count; i++)
-		if (same_socket(t->entries[i].fd, fd))
+		if (same_file(t->entries[i].fd, fd))
 			return &t->entries[i];
 	return NULL;
 }
 
 int
-hold_table_add(struct hold_table *t, const char *name, int fd)
+hold_table_add(struct hold_table *t, const char *name, int fd,
+    enum hold_origin origin, uid_t owner)
 {
 	struct hold_entry *e;
 
-	if (hold_table_find_socket(t, fd) != NULL) {
+	if (hold_table_find_same(t, fd) != NULL) {
 		hold_close(fd);
 		return 0;
 	}
@@ -81,6 +172,8 @@ hold_table_add(struct hold_table *t, const char *name, int fd)
 	e = &t->entries[t->count++];
 	e->serial = t->next_serial++;
 	e->fd = fd;
+	e->origin = origin;
+	e->owner = owner;
 	snprintf(e->name, sizeof e->name, "%s", name);
 	return 1;
 }
@@ -96,14 +189,23 @@ hold_table_count_named(const struct hold_table *t, const char *name)
 	return n;
 }
 
+static int
+removable(const struct hold_entry *e, const char *name, unsigned origins,
+    uid_t owner)
+{
+	return strcmp(e->name, name) == 0 && (e->origin & origins) != 0 &&
+	    (owner == HOLD_ANY_OWNER || e->owner == owner);
+}
+
 size_t
-hold_table_remove(struct hold_table *t, const char *name)
+hold_table_remove(struct hold_table *t, const char *name, unsigned origins,
+    uid_t owner)
 {
 	size_t i, kept = 0, removed = 0;
 
 	/* Compact in place: the order of what stays is kept. */
 	for (i = 0; i < t->count; i++) {
-		if (strcmp(t->entries[i].name, name) == 0) {
+		if (removable(&t->entries[i], name, origins, owner)) {
 			hold_close(t->entries[i].fd);
 			removed++;
 			continue;
@@ -232,4 +334,27 @@ hold_describe_fd(int fd, char *out, size_t size)
 		snprintf(out, size, "directory");
 	else
 		snprintf(out, size, "other");
+}
+
+/*
+ * Where the kernel tells the peer's pid, that is proof; elsewhere the
+ * peer's address, which for a client end of the control socket is the
+ * path the holder bound.
+ */
+int
+hold_fd_peer_is_holder(int fd, const char *socket_path)
+{
+	struct sockaddr_storage ss;
+	struct fdpass_cred cred;
+	socklen_t len = sizeof ss;
+	char path[sizeof ((struct sockaddr_un *)0)->sun_path + 1];
+
+	memset(&ss, 0, sizeof ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    ss.ss_family != AF_UNIX)
+		return 0;
+	if (fdpass_peer_cred(fd, &cred) == 0 && cred.pid > 0)
+		return cred.pid == getpid();
+	format_address(&ss, len, path, sizeof path);
+	return path[0] != '\0' && strcmp(path, socket_path) == 0;
 }
