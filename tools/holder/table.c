@@ -95,7 +95,7 @@ kernel_same_file(int a, int b)
 #endif
 	return -1;
 }
-#elif FDPASS_HAVE_KCMP
+#elif defined(FDPASS_HAVE_KCMP) && FDPASS_HAVE_KCMP
 /* 1 same open file, 0 not, -1 the kernel cannot tell.  FreeBSD 14.1+,
    kcmp(2). */
 static int
