@@ -17,10 +17,11 @@
 /*
  * Who may do what (docs/holder.md, "Access control"), after the model of
  * s6-fdholderd's per-uid rules: the holder's own uid may do everything;
- * an --allow-uid peer owns what it stores and sees, retrieves and deletes
- * only that; an --allow-retrieve USER:NAME rule lets USER retrieve every
- * entry named NAME besides.  What a peer may not see does not exist for
- * it (NOT_FOUND), so that RETRIEVE and DELETE agree with LIST.
+ * an --allow-uid peer owns what it stores, and retrieves and deletes only
+ * that; an --allow-retrieve USER:NAME rule lets USER retrieve every entry
+ * named NAME besides.  LIST shows what the peer may retrieve; what it may
+ * not does not exist for it (NOT_FOUND), so that RETRIEVE and DELETE
+ * agree with LIST.
  */
 
 /* The peer's uid; (uid_t)-1, matching no rule, if it cannot be read. */
@@ -54,7 +55,7 @@ may_store(const struct holder *h, uid_t uid)
 	return 0;
 }
 
-/* Whether uid sees e in LIST, and may delete it. */
+/* Whether uid may delete e, and store under its name. */
 static int
 may_manage(uid_t uid, const struct hold_entry *e)
 {
