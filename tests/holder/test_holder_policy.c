@@ -230,6 +230,27 @@ test_allow_retrieve_one_name(void **state)
 	xclose_all(b, 2);
 }
 
+/* A rule without a name, or with a name the holder would refuse: a usage
+   error, before anything is bound. */
+static void
+test_allow_retrieve_checked(void **state)
+{
+	char out[64];
+	char *const no_name[] = { (char *)"fdpass", (char *)"hold",
+	    (char *)"--allow-retrieve", (char *)"12345",
+	    (char *)"/nonexistent/h", NULL };
+	char *const bad_name[] = { (char *)"fdpass", (char *)"hold",
+	    (char *)"--allow-retrieve", (char *)"12345:a:b",
+	    (char *)"/nonexistent/h", NULL };
+	char *const missing[] = { (char *)"fdpass", (char *)"hold",
+	    (char *)"/nonexistent/h", (char *)"--allow-retrieve", NULL };
+
+	(void)state;
+	assert_int_equal(run_cli(no_name, out, sizeof out), 2);
+	assert_int_equal(run_cli(bad_name, out, sizeof out), 2);
+	assert_int_equal(run_cli(missing, out, sizeof out), 2);
+}
+
 /* ---- no socket whose other end is the holder ---- */
 
 /*
@@ -502,6 +523,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		holder_test(test_allowed_uid_sees_only_its_own),
 		holder_test(test_allow_retrieve_one_name),
+		cmocka_unit_test(test_allow_retrieve_checked),
 		holder_test(test_connection_to_holder_refused),
 		holder_test(test_fdstoreremove_spares_operator_entry),
 		holder_test(test_fdstoreremove_removes_fd_store_entry),

@@ -109,7 +109,7 @@ struct holder {
 	pid_t ready_mainpid;	/* MAINPID=, else the sender (0: unknown) */
 	/* STOPPING=1 messages, which win over a READY=1 beside them. */
 	uint32_t stopping_count;
-	pid_t stopping_mainpid;	/* MAINPID=, else the sender (0: unknown) */
+	pid_t stopping_mainpid;	/* the same for STOPPING=1 */
 
 	unsigned char *notify_buf;	/* HOLD_NOTIFY_MAX + 1 */
 	int *notify_fds;		/* fdpass_max_fds() */

@@ -61,7 +61,8 @@ same_socket(int a, int b)
 #ifndef F_DUPFD_QUERY
 #define F_DUPFD_QUERY	1027
 #endif
-#define KCMP_FILE_TYPE	0	/* KCMP_FILE, include/uapi/linux/kcmp.h */
+/* KCMP_FILE, include/uapi/linux/kcmp.h */
+#define KCMP_FILE_TYPE	0
 
 /* 1 same open file, 0 not, -1 the kernel cannot tell. */
 static int
