@@ -201,13 +201,33 @@ ready_satisfies(const struct holder *h, const struct hold_conn *c)
 	    h->ready_mainpid == c->wait_pid;
 }
 
+/* Connections parked in WAIT_READY. */
+static size_t
+parked_count(const struct holder *h)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < HOLD_CONNECTIONS_MAX; i++)
+		if (h->conns[i].state == CONN_WAITING_READY)
+			n++;
+	return n;
+}
+
+/*
+ * Payload: u32 after, u32 pid, and optionally u32 timeout_ms (0: the
+ * default).  The timeout is the parked connection's deadline
+ * (hold_conn_expire() answers TIMEOUT); at most HOLD_PARKED_MAX wait at
+ * once, so that waiting clients cannot take the slots requests need.
+ */
 static void
 do_wait_ready(struct holder *h, struct hold_conn *c)
 {
 	const unsigned char *p = c->in + HOLDER_HEADER_SIZE;
+	uint32_t timeout_ms = 0;
 
-	if (c->request.length != 8) {
-		hold_reply_error(c, HOLDER_E_MALFORMED, "WAIT_READY takes 8 bytes");
+	if (c->request.length != 8 && c->request.length != 12) {
+		hold_reply_error(c, HOLDER_E_MALFORMED, "WAIT_READY takes 8 or "
+		    "12 bytes");
 		return;
 	}
 	if (h->notify_sock == -1) {
@@ -215,8 +235,20 @@ do_wait_ready(struct holder *h, struct hold_conn *c)
 		    "socket (start it with --notify PATH)");
 		return;
 	}
+	if (parked_count(h) >= HOLD_PARKED_MAX) {
+		hold_reply_error(c, HOLDER_E_BUSY, "too many connections "
+		    "waiting for READY=1");
+		return;
+	}
 	c->wait_after = holder_get_u32(p);
 	c->wait_pid = (pid_t)holder_get_u32(p + 4);
+	if (c->request.length == 12)
+		timeout_ms = holder_get_u32(p + 8);
+	if (timeout_ms == 0)
+		timeout_ms = HOLD_WAIT_READY_DEFAULT_MS;
+	if (timeout_ms > HOLD_WAIT_READY_MAX_MS)
+		timeout_ms = HOLD_WAIT_READY_MAX_MS;
+	c->deadline_ms = hold_now_ms() + timeout_ms;
 	c->state = CONN_WAITING_READY;
 	hold_conn_ready(h, c);
 }
