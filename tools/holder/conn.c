@@ -235,10 +235,11 @@ write_reply(struct holder *h, struct hold_conn *c)
 /*
  * Whether descriptors this connection sent may still wait in the
  * client's socket, not yet received.  Linux charges each descriptor in
- * flight to the sending user (unix_inflight() in net/unix/scm.c) and
- * refuses to send more once that count passes the sender's RLIMIT_NOFILE
- * (too_many_unix_fds(), ETOOMANYREFS): a client that asks and never
- * reads would use up the quota of a holder that is not root.  Closing
+ * flight to the sending user (user->unix_inflight: unix_add_edges() in
+ * net/unix/garbage.c) and refuses to send more once that count passes
+ * the sender's RLIMIT_NOFILE (too_many_unix_fds() in net/unix/af_unix.c,
+ * ETOOMANYREFS): a client that asks and never reads would use up the
+ * quota of a holder that is not root.  Closing
  * our end does not give it back; only the client receiving them or
  * closing its own end does.  SIOCOUTQ on an AF_UNIX stream socket is
  * unix_outq_len() in net/unix/af_unix.c, sk_wmem_alloc: the buffers we
