@@ -58,7 +58,7 @@ struct hold_conn {
 	int drain_sock;		/* draining after a hangup: the socket,
 				   kept out of poll's sight (sock is -1) */
 	int close_after_reply;	/* an error reply ends the connection */
-	int fds_unread;		/* descriptors sent, maybe not yet received */
+	int fds_unread;		/* descriptors sent, maybe not received */
 
 	unsigned char in[HOLDER_HEADER_SIZE + HOLDER_PAYLOAD_MAX];
 	size_t in_len;
