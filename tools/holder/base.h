@@ -19,6 +19,26 @@
 #define HOLD_NOTIFY_MAX		4096
 /* The text of one LIST entry: "tcp listener [addr]:port" and the like. */
 #define HOLD_DESCRIPTION_MAX	(HOLDER_PAYLOAD_MAX - HOLDER_NAME_MAX - 1)
+/*
+ * WAIT_READY's timeout when the client names none: systemd's
+ * DEFAULT_TIMEOUT_USEC, the default TimeoutStartSec= (90 s).  A longer
+ * one asked for is cut to the maximum, so that a parked connection whose
+ * client never goes away still ends.
+ */
+#define HOLD_WAIT_READY_DEFAULT_MS	90000
+#define HOLD_WAIT_READY_MAX_MS		3600000
+/* Parked WAIT_READY connections at once: the other slots stay free for
+   requests, which end within the client timeout. */
+#define HOLD_PARKED_MAX		(HOLD_CONNECTIONS_MAX - 16)
+/* Connections of one peer uid other than the holder's own, and the slots
+   that only the holder's own uid can take. */
+#define HOLD_CONNECTIONS_PER_UID_MAX	16
+#define HOLD_CONNECTIONS_OWN_RESERVE	16
+/* How often a connection is looked at while its client has not yet
+   received the descriptors of the last reply (nothing wakes poll then). */
+#define HOLD_DRAIN_CHECK_MS	50
+/* ... and after its deadline, while the client keeps them unread. */
+#define HOLD_DRAIN_IDLE_CHECK_MS	1000
 
 /* Milliseconds on the monotonic clock. */
 int64_t hold_now_ms(void);

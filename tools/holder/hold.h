@@ -61,14 +61,23 @@ enum hold_conn_state {
 	CONN_READING,		/* reading a request frame */
 	CONN_WRITING,		/* sending a reply */
 	CONN_LISTING,		/* sending LIST entries, one per write */
-	CONN_WAITING_READY	/* parked until READY=1 */
+	CONN_WAITING_READY,	/* parked until READY=1 or its deadline */
+	CONN_DRAINING		/* not read until the client has received
+				   the descriptors of the last reply */
 };
 
 struct hold_conn {
 	enum hold_conn_state state;
 	int sock;
-	int64_t deadline_ms;	/* closed when no progress by then */
+	uid_t uid;		/* the peer's, read at admission */
+	int64_t deadline_ms;	/* closed when no progress by then; parked:
+				   the WAIT_READY timeout; draining: the
+				   next look at the socket */
+	int64_t drain_until_ms;	/* draining: the step's own deadline */
+	int drain_sock;		/* draining after a hangup: the socket,
+				   kept out of poll's sight (sock is -1) */
 	int close_after_reply;	/* an error reply ends the connection */
+	int fds_unread;		/* descriptors sent, maybe not received */
 
 	unsigned char in[HOLDER_HEADER_SIZE + HOLDER_PAYLOAD_MAX];
 	size_t in_len;
@@ -84,6 +93,7 @@ struct hold_conn {
 	uint64_t list_after;	/* LIST: serial of the last entry sent */
 	uint32_t wait_after;	/* WAIT_READY: ready count to exceed */
 	pid_t wait_pid;		/* WAIT_READY: MAINPID wanted, 0: any */
+	uint32_t wait_stopping;	/* WAIT_READY: STOPPING=1 count at request */
 };
 
 struct holder {

@@ -24,18 +24,6 @@
  * agree with LIST.
  */
 
-/* The peer's uid; (uid_t)-1, matching no rule, if it cannot be read. */
-static uid_t
-peer_uid(const struct hold_conn *c)
-{
-	struct fdpass_cred cred;
-
-	/* TODO(merge): c->uid */
-	if (fdpass_peer_cred(c->sock, &cred) == -1)
-		return (uid_t)-1;
-	return cred.uid;
-}
-
 static int
 is_holder_uid(uid_t uid)
 {
@@ -171,7 +159,7 @@ static void
 do_store(struct holder *h, struct hold_conn *c)
 {
 	char name[HOLDER_NAME_MAX + 1], text[HOLDER_NAME_MAX + 64];
-	uid_t uid = peer_uid(c);
+	uid_t uid = c->uid;
 	size_t i, held;
 
 	if (request_name(c, name) == -1 || !store_name_ok(h, c, uid, name) ||
@@ -207,7 +195,7 @@ do_retrieve(struct holder *h, struct hold_conn *c)
 {
 	char name[HOLDER_NAME_MAX + 1], text[HOLDER_NAME_MAX + 64];
 	int dups[HOLDER_FRAME_FDS_MAX];
-	uid_t uid = peer_uid(c);
+	uid_t uid = c->uid;
 	size_t i, n = 0;
 
 	if (request_name(c, name) == -1)
@@ -251,7 +239,7 @@ static void
 do_delete(struct holder *h, struct hold_conn *c)
 {
 	char name[HOLDER_NAME_MAX + 1], text[HOLDER_NAME_MAX + 64];
-	uid_t uid = peer_uid(c);
+	uid_t uid = c->uid;
 	size_t removed;
 
 	if (request_name(c, name) == -1)
@@ -279,7 +267,7 @@ hold_list_next(struct holder *h, struct hold_conn *c)
 {
 	unsigned char payload[HOLDER_PAYLOAD_MAX];
 	const struct hold_entry *e;
-	uid_t uid = peer_uid(c);
+	uid_t uid = c->uid;
 	size_t name_len;
 
 	/* What the peer may retrieve: what `fdpass exec` could pass it. */
@@ -350,13 +338,49 @@ ready_satisfies(const struct holder *h, const struct hold_conn *c)
 	    h->ready_mainpid == c->wait_pid;
 }
 
+/*
+ * Whether a STOPPING=1 answers c's WAIT_READY: one that came after the
+ * request, or any time from the very pid awaited (a pid names one
+ * process, and its STOPPING=1 may beat the request to the holder).
+ */
+static int
+stopping_seen(const struct holder *h, const struct hold_conn *c)
+{
+	if (c->wait_pid != 0 && h->stopping_mainpid == c->wait_pid)
+		return 1;
+	if (h->stopping_count <= c->wait_stopping)
+		return 0;
+	return c->wait_pid == 0 || h->stopping_mainpid == 0 ||
+	    h->stopping_mainpid == c->wait_pid;
+}
+
+/* Connections parked in WAIT_READY. */
+static size_t
+parked_count(const struct holder *h)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < HOLD_CONNECTIONS_MAX; i++)
+		if (h->conns[i].state == CONN_WAITING_READY)
+			n++;
+	return n;
+}
+
+/*
+ * Payload: u32 after, u32 pid, and optionally u32 timeout_ms (0: the
+ * default).  The timeout is the parked connection's deadline
+ * (hold_conn_expire() answers TIMEOUT); at most HOLD_PARKED_MAX wait at
+ * once, so that waiting clients cannot take the slots requests need.
+ */
 static void
 do_wait_ready(struct holder *h, struct hold_conn *c)
 {
 	const unsigned char *p = c->in + HOLDER_HEADER_SIZE;
+	uint32_t timeout_ms = 0;
 
-	if (c->request.length != 8) {
-		hold_reply_error(c, HOLDER_E_MALFORMED, "WAIT_READY takes 8 bytes");
+	if (c->request.length != 8 && c->request.length != 12) {
+		hold_reply_error(c, HOLDER_E_MALFORMED, "WAIT_READY takes 8 or "
+		    "12 bytes");
 		return;
 	}
 	if (h->notify_sock == -1) {
@@ -364,8 +388,21 @@ do_wait_ready(struct holder *h, struct hold_conn *c)
 		    "socket (start it with --notify PATH)");
 		return;
 	}
+	if (parked_count(h) >= HOLD_PARKED_MAX) {
+		hold_reply_error(c, HOLDER_E_BUSY, "too many connections "
+		    "waiting for READY=1");
+		return;
+	}
 	c->wait_after = holder_get_u32(p);
 	c->wait_pid = (pid_t)holder_get_u32(p + 4);
+	c->wait_stopping = h->stopping_count;
+	if (c->request.length == 12)
+		timeout_ms = holder_get_u32(p + 8);
+	if (timeout_ms == 0)
+		timeout_ms = HOLD_WAIT_READY_DEFAULT_MS;
+	if (timeout_ms > HOLD_WAIT_READY_MAX_MS)
+		timeout_ms = HOLD_WAIT_READY_MAX_MS;
+	c->deadline_ms = hold_now_ms() + timeout_ms;
 	c->state = CONN_WAITING_READY;
 	hold_conn_ready(h, c);
 }
@@ -373,10 +410,17 @@ do_wait_ready(struct holder *h, struct hold_conn *c)
 void
 hold_conn_ready(struct holder *h, struct hold_conn *c)
 {
-	if (c->state == CONN_WAITING_READY && ready_satisfies(h, c)) {
+	if (c->state != CONN_WAITING_READY)
+		return;
+	/* STOPPING=1 wins, as a stopping service never becomes ready. */
+	if (stopping_seen(h, c))
+		hold_reply_error(c, HOLDER_E_STOPPING, "the service sent "
+		    "STOPPING=1 before READY=1");
+	else if (ready_satisfies(h, c))
 		hold_reply_u32(c, h->ready_count);
-		hold_conn_deadline(h, c);
-	}
+	else
+		return;
+	hold_conn_deadline(h, c);
 }
 
 void

@@ -283,7 +283,7 @@ poll_timeout(const struct holder *h, int64_t accept_resume)
 	for (i = 0; i < HOLD_CONNECTIONS_MAX; i++) {
 		const struct hold_conn *c = &h->conns[i];
 
-		if (c->state == CONN_FREE || c->state == CONN_WAITING_READY)
+		if (c->state == CONN_FREE)
 			continue;
 		if (first == 0 || c->deadline_ms < first)
 			first = c->deadline_ms;
