@@ -3,14 +3,120 @@
  * Closing descriptors the holder does not control: what clients stored,
  * sent with a request or a notify message, and the holder's own copies of
  * them.  Every such close goes through hold_close() (hold.h).
+ *
+ * close() can block: on the last reference to a TCP socket with SO_LINGER
+ * and unsent data, for the linger time (Linux inet_release() and
+ * tcp_close(), FreeBSD soclose()); on a FUSE file, for its flush; on a
+ * terminal, while output drains.  Anyone who can hand the holder a
+ * descriptor could then stop it.  So the poll loop only queues the
+ * number, and a thread of its own closes it, as systemd's
+ * asynchronous_close() (src/basic/async.c) hands the close to another
+ * task.  A queued number stays open until that thread closes it, so the
+ * kernel cannot give it to anything else meanwhile.
  */
 #include "hold.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+static struct {
+	int started;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t work;	/* to the thread: a number, or stop */
+	pthread_cond_t idle;	/* from the thread: queue empty, or ended */
+	int *queue;		/* a ring of `capacity` numbers */
+	size_t capacity, head, count;
+	int closing;		/* the thread is in close() */
+	int stopping, ended;
+} closer;
+
+static void *
+closer_main(void *arg)
+{
+	int fd;
+
+	(void)arg;
+	pthread_mutex_lock(&closer.lock);
+	for (;;) {
+		while (closer.count == 0 && !closer.stopping)
+			pthread_cond_wait(&closer.work, &closer.lock);
+		if (closer.count == 0)
+			break;
+		fd = closer.queue[closer.head];
+		closer.head = (closer.head + 1) % closer.capacity;
+		closer.count--;
+		closer.closing = 1;
+		pthread_mutex_unlock(&closer.lock);
+		(void)close(fd);
+		pthread_mutex_lock(&closer.lock);
+		closer.closing = 0;
+		if (closer.count == 0)
+			pthread_cond_broadcast(&closer.idle);
+	}
+	closer.ended = 1;
+	pthread_cond_broadcast(&closer.idle);
+	pthread_mutex_unlock(&closer.lock);
+	return NULL;
+}
+
+int
+hold_closer_start(size_t capacity)
+{
+	sigset_t all, old;
+	int rc;
+
+	if ((closer.queue = calloc(capacity, sizeof *closer.queue)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	closer.capacity = capacity;
+	if ((rc = pthread_mutex_init(&closer.lock, NULL)) != 0 ||
+	    (rc = pthread_cond_init(&closer.work, NULL)) != 0 ||
+	    (rc = pthread_cond_init(&closer.idle, NULL)) != 0) {
+		errno = rc;
+		return -1;
+	}
+	/* Signals go to the loop's thread, whose poll() they must wake. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&closer.thread, NULL, closer_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	closer.started = 1;
+	return 0;
+}
 
 void
 hold_close(int fd)
 {
+	if (fd == -1)
+		return;
+	if (closer.started) {
+		pthread_mutex_lock(&closer.lock);
+		if (closer.count < closer.capacity && !closer.ended) {
+			closer.queue[(closer.head + closer.count) %
+			    closer.capacity] = fd;
+			closer.count++;
+			pthread_cond_signal(&closer.work);
+			pthread_mutex_unlock(&closer.lock);
+			return;
+		}
+		pthread_mutex_unlock(&closer.lock);
+		/* More numbers wait than the holder ever needs open: one
+		   close has been stuck a long time.  Closing here may block
+		   the loop; keeping the descriptor would leak it. */
+		hold_log("the close queue is full: closing descriptor %d "
+		    "in the loop", fd);
+	}
 	(void)close(fd);
 }
 
@@ -22,4 +128,57 @@ hold_close_all(int *fds, size_t *n)
 	for (i = 0; i < *n; i++)
 		hold_close(fds[i]);
 	*n = 0;
+}
+
+/* Waits on idle until the thread ended or the monotonic deadline. */
+static void
+wait_ended(int64_t deadline)
+{
+	struct timespec ts;
+	int64_t left;
+
+	while (!closer.ended && (left = deadline - hold_now_ms()) > 0) {
+		/* The condition variable's clock is CLOCK_REALTIME; the
+		   bound is kept on the monotonic one, so that a clock step
+		   only makes one wait shorter or longer. */
+		if (left > 100)
+			left = 100;
+		(void)clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += left / 1000;
+		ts.tv_nsec += (left % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&closer.idle, &closer.lock, &ts);
+	}
+}
+
+size_t
+hold_closer_stop(int wait_ms)
+{
+	size_t left;
+
+	if (!closer.started)
+		return 0;
+	pthread_mutex_lock(&closer.lock);
+	closer.stopping = 1;
+	pthread_cond_signal(&closer.work);
+	wait_ended(hold_now_ms() + wait_ms);
+	left = closer.count + (size_t)closer.closing;
+	pthread_mutex_unlock(&closer.lock);
+	if (left > 0) {
+		/* The thread is stuck in close(): exit() ends it, and the
+		   kernel closes the rest without lingering (Linux
+		   inet_release() skips SO_LINGER for an exiting task). */
+		hold_log("exiting with %zu descriptor(s) still closing", left);
+		return left;
+	}
+	pthread_join(closer.thread, NULL);
+	pthread_cond_destroy(&closer.idle);
+	pthread_cond_destroy(&closer.work);
+	pthread_mutex_destroy(&closer.lock);
+	free(closer.queue);
+	memset(&closer, 0, sizeof closer);
+	return 0;
 }
