@@ -9,10 +9,12 @@
  * tcp_close(), FreeBSD soclose()); on a FUSE file, for its flush; on a
  * terminal, while output drains.  Anyone who can hand the holder a
  * descriptor could then stop it.  So the poll loop only queues the
- * number, and a thread of its own closes it, as systemd's
+ * number, and threads that do nothing else close it, as systemd's
  * asynchronous_close() (src/basic/async.c) hands the close to another
- * task.  A queued number stays open until that thread closes it, so the
- * kernel cannot give it to anything else meanwhile.
+ * task.  A queued number stays open until it is closed, so the kernel
+ * cannot give it to anything else meanwhile.  Several threads, so that
+ * one close that lingers does not hold up the others (a client waiting
+ * for the end of its connection, say).
  */
 #include "hold.h"
 
@@ -24,16 +26,20 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Closes that may block at once before the others wait behind them. */
+#define CLOSER_THREADS 4
+
 static struct {
-	int started;
-	pthread_t thread;
+	size_t started;		/* threads running */
+	pthread_t threads[CLOSER_THREADS];
 	pthread_mutex_t lock;
-	pthread_cond_t work;	/* to the thread: a number, or stop */
-	pthread_cond_t idle;	/* from the thread: queue empty, or ended */
+	pthread_cond_t work;	/* to the threads: a number, or stop */
+	pthread_cond_t idle;	/* from the threads: one ended */
 	int *queue;		/* a ring of `capacity` numbers */
 	size_t capacity, head, count;
-	int closing;		/* the thread is in close() */
-	int stopping, ended;
+	size_t closing;		/* threads in close() */
+	size_t ended;		/* threads that returned */
+	int stopping;
 } closer;
 
 static void *
@@ -51,15 +57,13 @@ closer_main(void *arg)
 		fd = closer.queue[closer.head];
 		closer.head = (closer.head + 1) % closer.capacity;
 		closer.count--;
-		closer.closing = 1;
+		closer.closing++;
 		pthread_mutex_unlock(&closer.lock);
 		(void)close(fd);
 		pthread_mutex_lock(&closer.lock);
-		closer.closing = 0;
-		if (closer.count == 0)
-			pthread_cond_broadcast(&closer.idle);
+		closer.closing--;
 	}
-	closer.ended = 1;
+	closer.ended++;
 	pthread_cond_broadcast(&closer.idle);
 	pthread_mutex_unlock(&closer.lock);
 	return NULL;
@@ -69,7 +73,7 @@ int
 hold_closer_start(size_t capacity)
 {
 	sigset_t all, old;
-	int rc;
+	int rc = 0;
 
 	if ((closer.queue = calloc(capacity, sizeof *closer.queue)) == NULL) {
 		errno = ENOMEM;
@@ -85,13 +89,15 @@ hold_closer_start(size_t capacity)
 	/* Signals go to the loop's thread, whose poll() they must wake. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&closer.thread, NULL, closer_main, NULL);
+	while (closer.started < CLOSER_THREADS && (rc = pthread_create(
+	    &closer.threads[closer.started], NULL, closer_main, NULL)) == 0)
+		closer.started++;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	/* Fewer threads only make a lingering close hold up more. */
+	if (closer.started == 0) {
 		errno = rc;
 		return -1;
 	}
-	closer.started = 1;
 	return 0;
 }
 
@@ -102,7 +108,7 @@ hold_close(int fd)
 		return;
 	if (closer.started) {
 		pthread_mutex_lock(&closer.lock);
-		if (closer.count < closer.capacity && !closer.ended) {
+		if (closer.count < closer.capacity && !closer.stopping) {
 			closer.queue[(closer.head + closer.count) %
 			    closer.capacity] = fd;
 			closer.count++;
@@ -130,14 +136,15 @@ hold_close_all(int *fds, size_t *n)
 	*n = 0;
 }
 
-/* Waits on idle until the thread ended or the monotonic deadline. */
+/* Waits on idle until the threads ended or the monotonic deadline. */
 static void
 wait_ended(int64_t deadline)
 {
 	struct timespec ts;
 	int64_t left;
 
-	while (!closer.ended && (left = deadline - hold_now_ms()) > 0) {
+	while (closer.ended < closer.started &&
+	    (left = deadline - hold_now_ms()) > 0) {
 		/* The condition variable's clock is CLOCK_REALTIME; the
 		   bound is kept on the monotonic one, so that a clock step
 		   only makes one wait shorter or longer. */
@@ -157,24 +164,25 @@ wait_ended(int64_t deadline)
 size_t
 hold_closer_stop(int wait_ms)
 {
-	size_t left;
+	size_t i, left;
 
-	if (!closer.started)
+	if (closer.started == 0)
 		return 0;
 	pthread_mutex_lock(&closer.lock);
 	closer.stopping = 1;
-	pthread_cond_signal(&closer.work);
+	pthread_cond_broadcast(&closer.work);
 	wait_ended(hold_now_ms() + wait_ms);
-	left = closer.count + (size_t)closer.closing;
+	left = closer.count + closer.closing;
 	pthread_mutex_unlock(&closer.lock);
 	if (left > 0) {
-		/* The thread is stuck in close(): exit() ends it, and the
+		/* A thread is stuck in close(): exit() ends it, and the
 		   kernel closes the rest without lingering (Linux
 		   inet_release() skips SO_LINGER for an exiting task). */
 		hold_log("exiting with %zu descriptor(s) still closing", left);
 		return left;
 	}
-	pthread_join(closer.thread, NULL);
+	for (i = 0; i < closer.started; i++)
+		pthread_join(closer.threads[i], NULL);
 	pthread_cond_destroy(&closer.idle);
 	pthread_cond_destroy(&closer.work);
 	pthread_mutex_destroy(&closer.lock);
