@@ -87,6 +87,37 @@ timed_request(int code, const char *payload, struct holder_reply *r,
 }
 
 /*
+ * Valgrind runs close() holding the lock that lets one thread run at a
+ * time, unless --sim-hints=fuse-compatible: a close that blocks blocks
+ * every thread there, by valgrind's choice, not the holder's.
+ */
+static int
+wrapper_says(const char *word)
+{
+	char buf[4096];
+	size_t n = 0;
+	FILE *f;
+
+	if ((f = fopen(holder_wrapper(), "r")) != NULL) {
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return strstr(buf, word) != NULL;
+}
+
+static void
+skip_under_valgrind(void)
+{
+	if (strstr(holder_wrapper(), "valgrind") != NULL &&
+	    !wrapper_says("fuse-compatible")) {
+		print_message("under valgrind a blocked close() stops every "
+		    "thread (see --sim-hints=fuse-compatible)\n");
+		skip();
+	}
+}
+
+/*
  * A TCP socket whose last close() blocks for LINGER_S seconds: connected
  * to *listener (which never accepts, so nothing is read), its send buffer
  * and the peer's receive buffer full, SO_LINGER on.
@@ -136,7 +167,10 @@ drain_peer(int listener)
 	assert_int_not_equal(peer = accept(listener, NULL, NULL), -1);
 	set_timeouts(peer, 1000);
 	while (now_ms() < deadline) {
-		if ((n = read(peer, buf, sizeof buf)) == 0)
+		/* A reset ends it too: a kernel may drop, rather than
+		   finish, a close a signal interrupted. */
+		if ((n = read(peer, buf, sizeof buf)) == 0 ||
+		    (n == -1 && errno == ECONNRESET))
 			break;
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR)
@@ -212,7 +246,16 @@ own_teardown(void **state)
 
 /* ---- 1: nothing after bind() follows a symlink ---- */
 
-#ifdef FDPASS_TEST_BIND_SWAP
+#ifndef FDPASS_TEST_BIND_SWAP
+static void
+test_bind_swap_never_chmods(void **state)
+{
+	(void)state;
+	print_message("no LD_PRELOAD shim in this build (a cross build: "
+	    "static binaries)\n");
+	skip();
+}
+#else
 static void
 test_bind_swap_never_chmods(void **state)
 {
@@ -287,6 +330,7 @@ test_delete_lingering_socket_prompt(void **state)
 	int listener, fd;
 
 	(void)state;
+	skip_under_valgrind();
 	fd = lingering_socket(&listener);
 	store("slow", fd);
 	xclose(fd);
@@ -306,6 +350,7 @@ test_notify_lingering_socket_prompt(void **state)
 	int listener, fd;
 
 	(void)state;
+	skip_under_valgrind();
 	fd = lingering_socket(&listener);
 	/* Not FDSTORE=1: the holder closes what the message carried. */
 	notify("STATUS=hi", &fd, 1);
@@ -527,9 +572,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#ifdef FDPASS_TEST_BIND_SWAP
 		own_holder_test(test_bind_swap_never_chmods),
-#endif
 		holder_test(test_delete_lingering_socket_prompt),
 		holder_test(test_notify_lingering_socket_prompt),
 		own_holder_test(test_sigterm_with_lingering_socket_prompt),

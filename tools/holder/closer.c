@@ -15,6 +15,12 @@
  * cannot give it to anything else meanwhile.  Several threads, so that
  * one close that lingers does not hold up the others (a client waiting
  * for the end of its connection, say).
+ *
+ * The loop still lets closes finish before it serves the next client, for
+ * a moment (hold_closer_settle()): in the ordinary case, where a close
+ * takes microseconds, what the holder closed is closed before it answers
+ * anyone, as if it had closed it itself — a client sees its connection
+ * end at once, and INFO counts what is really open.
  */
 #include "hold.h"
 
@@ -34,12 +40,13 @@ static struct {
 	pthread_t threads[CLOSER_THREADS];
 	pthread_mutex_t lock;
 	pthread_cond_t work;	/* to the threads: a number, or stop */
-	pthread_cond_t idle;	/* from the threads: one ended */
+	pthread_cond_t idle;	/* from the threads: all idle, or one ended */
 	int *queue;		/* a ring of `capacity` numbers */
 	size_t capacity, head, count;
 	size_t closing;		/* threads in close() */
 	size_t ended;		/* threads that returned */
 	int stopping;
+	int64_t busy_since;	/* when the last idle time ended */
 } closer;
 
 static void *
@@ -61,7 +68,8 @@ closer_main(void *arg)
 		pthread_mutex_unlock(&closer.lock);
 		(void)close(fd);
 		pthread_mutex_lock(&closer.lock);
-		closer.closing--;
+		if (--closer.closing == 0 && closer.count == 0)
+			pthread_cond_broadcast(&closer.idle);
 	}
 	closer.ended++;
 	pthread_cond_broadcast(&closer.idle);
@@ -109,6 +117,8 @@ hold_close(int fd)
 	if (closer.started) {
 		pthread_mutex_lock(&closer.lock);
 		if (closer.count < closer.capacity && !closer.stopping) {
+			if (closer.count == 0 && closer.closing == 0)
+				closer.busy_since = hold_now_ms();
 			closer.queue[(closer.head + closer.count) %
 			    closer.capacity] = fd;
 			closer.count++;
@@ -136,18 +146,18 @@ hold_close_all(int *fds, size_t *n)
 	*n = 0;
 }
 
-/* Waits on idle until the threads ended or the monotonic deadline. */
+/*
+ * Waits on idle until done() or the monotonic deadline.  The condition
+ * variable's clock is CLOCK_REALTIME; the bound is kept on the monotonic
+ * one, so that a clock step only makes one wait shorter or longer.
+ */
 static void
-wait_ended(int64_t deadline)
+wait_idle(int (*done)(void), int64_t deadline)
 {
 	struct timespec ts;
 	int64_t left;
 
-	while (closer.ended < closer.started &&
-	    (left = deadline - hold_now_ms()) > 0) {
-		/* The condition variable's clock is CLOCK_REALTIME; the
-		   bound is kept on the monotonic one, so that a clock step
-		   only makes one wait shorter or longer. */
+	while (!done() && (left = deadline - hold_now_ms()) > 0) {
 		if (left > 100)
 			left = 100;
 		(void)clock_gettime(CLOCK_REALTIME, &ts);
@@ -161,6 +171,30 @@ wait_ended(int64_t deadline)
 	}
 }
 
+static int
+all_closed(void)
+{
+	return closer.count == 0 && closer.closing == 0;
+}
+
+static int
+all_ended(void)
+{
+	return closer.ended == closer.started;
+}
+
+void
+hold_closer_settle(int wait_ms)
+{
+	if (closer.started == 0)
+		return;
+	pthread_mutex_lock(&closer.lock);
+	/* From when the closer became busy: a close that blocks, or a
+	   flood of them, costs the loop wait_ms once, not at every turn. */
+	wait_idle(all_closed, closer.busy_since + wait_ms);
+	pthread_mutex_unlock(&closer.lock);
+}
+
 size_t
 hold_closer_stop(int wait_ms)
 {
@@ -171,7 +205,7 @@ hold_closer_stop(int wait_ms)
 	pthread_mutex_lock(&closer.lock);
 	closer.stopping = 1;
 	pthread_cond_broadcast(&closer.work);
-	wait_ended(hold_now_ms() + wait_ms);
+	wait_idle(all_ended, hold_now_ms() + wait_ms);
 	left = closer.count + closer.closing;
 	pthread_mutex_unlock(&closer.lock);
 	if (left > 0) {

@@ -96,7 +96,12 @@ void hold_close(int fd);
 /* hold_close() on each of fds[0..*n-1]; sets *n to 0. */
 void hold_close_all(int *fds, size_t *n);
 /*
- * At exit: lets the thread close what is queued, for at most wait_ms.
+ * Lets the closes queued finish first, for at most wait_ms since the
+ * closer became busy: then they go on in the background.
+ */
+void hold_closer_settle(int wait_ms);
+/*
+ * At exit: lets the threads close what is queued, for at most wait_ms.
  * Returns how many descriptors are still closing (0: the thread ended).
  */
 size_t hold_closer_stop(int wait_ms);
