@@ -19,7 +19,7 @@
  * The loop still lets closes finish before it serves the next client, for
  * a moment (hold_closer_settle()): in the ordinary case, where a close
  * takes microseconds, what the holder closed is closed before it answers
- * anyone, as if it had closed it itself — a client sees its connection
+ * anyone, as if it had closed it itself: a client sees its connection
  * end at once, and INFO counts what is really open.
  */
 #include "hold.h"

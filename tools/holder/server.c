@@ -6,7 +6,7 @@
  * reads the options and calls hold_serve().
  *
  * One poll loop, every socket non-blocking: no client can make the holder
- * wait.  Closing what came from outside is handed to closer.c's thread,
+ * wait.  Closing what came from outside is handed to closer.c's threads,
  * and the log is written only when stderr can take it (base.c), since
  * both could block.  SIGTERM (and SIGINT, unless it was ignored when the
  * holder started) end the loop through a self-pipe; the holder then
@@ -40,7 +40,7 @@
    socket, a request's and a reply's descriptors; plus a few. */
 #define HOLD_FDS_NEEDED (HOLD_ENTRIES_MAX + HOLD_CONNECTIONS_MAX * \
 	(1 + 2 * HOLDER_FRAME_FDS_MAX) + 16)
-/* The most descriptor numbers waiting for closer.c's thread. */
+/* The most descriptor numbers waiting for closer.c's threads. */
 #define CLOSE_QUEUE_MAX 65536
 /* At exit, how long the closes still queued may take before the holder
    exits anyway. */
@@ -201,10 +201,10 @@ clear_stale_socket(const char *path, int type)
 
 /*
  * A bound socket whose file has mode `mode` from the start: the kernel
- * gives a socket file 0777 less the umask (Linux unix_bind(), FreeBSD
- * uipc_bindat(), NetBSD unp_bind(), all in uipc_usrreq.c or af_unix.c),
- * so it is never more open than `mode`, even for an instant, and no
- * chmod() follows.  A chmod() or stat() by name would follow a symlink
+ * gives a socket file 0777 less the umask (Linux unix_bind() in
+ * net/unix/af_unix.c; FreeBSD uipc_bindat() and NetBSD unp_bind() in
+ * sys/kern/uipc_usrreq.c), so it is never more open than `mode`, even for
+ * an instant, and no chmod() follows.  A chmod() or stat() by name would follow a symlink
  * that whoever owns the directory (an --allow-uid user, say) swapped in
  * after bind(): root would chmod any file.
  */
