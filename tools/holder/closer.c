@@ -16,11 +16,13 @@
  * one close that lingers does not hold up the others (a client waiting
  * for the end of its connection, say).
  *
- * The loop still lets closes finish before it serves the next client, for
- * a moment (hold_closer_settle()): in the ordinary case, where a close
- * takes microseconds, what the holder closed is closed before it answers
- * anyone, as if it had closed it itself: a client sees its connection
- * end at once, and INFO counts what is really open.
+ * hold_close() still waits for the close, for a moment (CLOSE_WAIT_MS):
+ * in the ordinary case, where a close takes microseconds, what the holder
+ * closed is closed when hold_close() returns, as if it had closed it
+ * itself: a client sees its connection end at once, and whoever counts
+ * the holder's descriptors counts what is really open.  The moment counts
+ * from when the threads became busy, so that a close that blocks, or a
+ * flood of them, costs the loop that long once, not at every close.
  */
 #include "hold.h"
 
@@ -34,6 +36,8 @@
 
 /* Closes that may block at once before the others wait behind them. */
 #define CLOSER_THREADS 4
+/* How long hold_close() waits before the close goes on without it. */
+#define CLOSE_WAIT_MS 20
 
 static struct {
 	size_t started;		/* threads running */
@@ -109,43 +113,6 @@ hold_closer_start(size_t capacity)
 	return 0;
 }
 
-void
-hold_close(int fd)
-{
-	if (fd == -1)
-		return;
-	if (closer.started) {
-		pthread_mutex_lock(&closer.lock);
-		if (closer.count < closer.capacity && !closer.stopping) {
-			if (closer.count == 0 && closer.closing == 0)
-				closer.busy_since = hold_now_ms();
-			closer.queue[(closer.head + closer.count) %
-			    closer.capacity] = fd;
-			closer.count++;
-			pthread_cond_signal(&closer.work);
-			pthread_mutex_unlock(&closer.lock);
-			return;
-		}
-		pthread_mutex_unlock(&closer.lock);
-		/* More numbers wait than the holder ever needs open: one
-		   close has been stuck a long time.  Closing here may block
-		   the loop; keeping the descriptor would leak it. */
-		hold_log("the close queue is full: closing descriptor %d "
-		    "in the loop", fd);
-	}
-	(void)close(fd);
-}
-
-void
-hold_close_all(int *fds, size_t *n)
-{
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		hold_close(fds[i]);
-	*n = 0;
-}
-
 /*
  * Waits on idle until done() or the monotonic deadline.  The condition
  * variable's clock is CLOCK_REALTIME; the bound is kept on the monotonic
@@ -184,15 +151,42 @@ all_ended(void)
 }
 
 void
-hold_closer_settle(int wait_ms)
+hold_close(int fd)
 {
-	if (closer.started == 0)
+	if (fd == -1)
 		return;
-	pthread_mutex_lock(&closer.lock);
-	/* From when the closer became busy: a close that blocks, or a
-	   flood of them, costs the loop wait_ms once, not at every turn. */
-	wait_idle(all_closed, closer.busy_since + wait_ms);
-	pthread_mutex_unlock(&closer.lock);
+	if (closer.started) {
+		pthread_mutex_lock(&closer.lock);
+		if (closer.count < closer.capacity && !closer.stopping) {
+			if (closer.count == 0 && closer.closing == 0)
+				closer.busy_since = hold_now_ms();
+			closer.queue[(closer.head + closer.count) %
+			    closer.capacity] = fd;
+			closer.count++;
+			pthread_cond_signal(&closer.work);
+			wait_idle(all_closed, closer.busy_since +
+			    CLOSE_WAIT_MS);
+			pthread_mutex_unlock(&closer.lock);
+			return;
+		}
+		pthread_mutex_unlock(&closer.lock);
+		/* More numbers wait than the holder ever needs open: one
+		   close has been stuck a long time.  Closing here may block
+		   the loop; keeping the descriptor would leak it. */
+		hold_log("the close queue is full: closing descriptor %d "
+		    "in the loop", fd);
+	}
+	(void)close(fd);
+}
+
+void
+hold_close_all(int *fds, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		hold_close(fds[i]);
+	*n = 0;
 }
 
 size_t

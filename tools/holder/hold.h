@@ -91,15 +91,10 @@ struct holder {
 /* closer.c */
 /* Starts the thread that closes; capacity: numbers it can queue. */
 int hold_closer_start(size_t capacity);
-/* Closes fd in that thread; the loop never waits for it (-1: nothing). */
+/* Closes fd in those threads, waiting for it 20 ms at most (-1: none). */
 void hold_close(int fd);
 /* hold_close() on each of fds[0..*n-1]; sets *n to 0. */
 void hold_close_all(int *fds, size_t *n);
-/*
- * Lets the closes queued finish first, for at most wait_ms since the
- * closer became busy: then they go on in the background.
- */
-void hold_closer_settle(int wait_ms);
 /*
  * At exit: lets the threads close what is queued, for at most wait_ms.
  * Returns how many descriptors are still closing (0: the thread ended).

@@ -45,8 +45,6 @@
 /* At exit, how long the closes still queued may take before the holder
    exits anyway. */
 #define EXIT_CLOSE_WAIT_MS 1000
-/* How long the loop lets closes finish before it goes on without them. */
-#define CLOSE_SETTLE_MS 20
 
 /* Written by the signal handler, read by the loop. */
 static volatile sig_atomic_t stop_requested;
@@ -366,15 +364,10 @@ serve(struct holder *h)
 			drain_signal_pipe();
 		/* Clients first: a slot freed now is not reused until the
 		   next turn, so conn_of[] stays true. */
-		for (i = first_conn; i < n; i++) {
-			if (pfds[i].revents == 0)
-				continue;
-			/* What was closed is closed before a client sees
-			   the holder (closer.c). */
-			hold_closer_settle(CLOSE_SETTLE_MS);
-			hold_conn_run(h, &h->conns[conn_of[i]],
-			    pfds[i].revents);
-		}
+		for (i = first_conn; i < n; i++)
+			if (pfds[i].revents)
+				hold_conn_run(h, &h->conns[conn_of[i]],
+				    pfds[i].revents);
 		if (pfds[2].revents)
 			hold_notify_run(h);
 		for (i = 0; i < HOLD_CONNECTIONS_MAX; i++)
