@@ -313,7 +313,8 @@ test_bind_swap_never_chmods(void **state)
 	assert_int_equal(rmdir(holder.dir), 0);
 	if ((st.st_mode & 07777) != 0600)
 		fail_msg("the victim's mode became %04o: the holder changed "
-		    "a file a symlink pointed to", (unsigned)(st.st_mode & 07777));
+		    "a file a symlink pointed to",
+		    (unsigned)(st.st_mode & 07777));
 	if (status == -1 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != EXIT_FAILURE)
 		fail_msg("the holder started on a path that is not its socket "

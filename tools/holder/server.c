@@ -202,9 +202,9 @@ clear_stale_socket(const char *path, int type)
  * gives a socket file 0777 less the umask (Linux unix_bind() in
  * net/unix/af_unix.c; FreeBSD uipc_bindat() and NetBSD unp_bind() in
  * sys/kern/uipc_usrreq.c), so it is never more open than `mode`, even for
- * an instant, and no chmod() follows.  A chmod() or stat() by name would follow a symlink
- * that whoever owns the directory (an --allow-uid user, say) swapped in
- * after bind(): root would chmod any file.
+ * an instant, and no chmod() follows.  A chmod() or stat() by name would
+ * follow a symlink that whoever owns the directory (an --allow-uid user,
+ * say) swapped in after bind(): root would chmod any file.
  */
 static int
 bind_socket(struct bound_socket *b, const char *path, int type, mode_t mode)
