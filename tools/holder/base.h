@@ -43,11 +43,32 @@
 /* Milliseconds on the monotonic clock. */
 int64_t hold_now_ms(void);
 
-/* "fdpass hold: ..." on stderr, for what only the operator can act on. */
+/*
+ * The log: "fdpass hold: ..." lines on stderr, for what only the operator
+ * can act on.  Until hold_log_defer(), a line is written at once (start-up
+ * errors).  After it, lines go into a fixed buffer that the poll loop
+ * writes out only when poll() reports stderr writable, so that a stderr
+ * nobody reads never stops the holder; and at most HOLD_LOG_BURST lines
+ * in a row, then HOLD_LOG_PER_SEC a second, with one "N messages
+ * suppressed" line for those left out (rate limit, or buffer full).
+ */
+#define HOLD_LOG_BURST		10
+#define HOLD_LOG_PER_SEC	1
+#define HOLD_LOG_LINE_MAX	256	/* longer messages are cut */
+#define HOLD_LOG_BUFFER		8192	/* lines waiting for stderr */
+
 void hold_log(const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+/* From now on, hold_log() buffers (the poll loop runs). */
+void hold_log_defer(void);
+/* Whether buffered lines wait for stderr to be writable. */
+int hold_log_pending(void);
+/* Stderr is writable (poll's revents for it): one write, never blocking. */
+void hold_log_flush(short revents);
+/* At exit: the suppressed count and what stderr takes without waiting. */
+void hold_log_finish(void);
 
 #endif

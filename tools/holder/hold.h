@@ -126,10 +126,18 @@ struct holder {
 	size_t notify_fds_max;
 };
 
-/* closer.c: closes fd; never blocks the holder. */
+/* closer.c */
+/* Starts the thread that closes; capacity: numbers it can queue. */
+int hold_closer_start(size_t capacity);
+/* Closes fd in those threads, waiting for it 20 ms at most (-1: none). */
 void hold_close(int fd);
 /* hold_close() on each of fds[0..*n-1]; sets *n to 0. */
 void hold_close_all(int *fds, size_t *n);
+/*
+ * At exit: lets the threads close what is queued, for at most wait_ms.
+ * Returns how many descriptors are still closing (0: the thread ended).
+ */
+size_t hold_closer_stop(int wait_ms);
 
 /* table.c */
 int hold_table_init(struct hold_table *t);

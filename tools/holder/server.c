@@ -5,9 +5,12 @@
  * systemd notify messages, table.c keeps the descriptors; tools/cmd_hold.c
  * reads the options and calls hold_serve().
  *
- * One thread, one poll loop, every socket non-blocking: no client can make
- * the holder wait.  SIGTERM and SIGINT end the loop through a self-pipe;
- * the holder then closes everything and removes its socket files.
+ * One poll loop, every socket non-blocking: no client can make the holder
+ * wait.  Closing what came from outside is handed to closer.c's threads,
+ * and the log is written only when stderr can take it (base.c), since
+ * both could block.  SIGTERM (and SIGINT, unless it was ignored when the
+ * holder started) end the loop through a self-pipe; the holder then
+ * closes everything and removes its socket files.  SIGHUP is ignored.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +40,11 @@
    socket, a request's and a reply's descriptors; plus a few. */
 #define HOLD_FDS_NEEDED (HOLD_ENTRIES_MAX + HOLD_CONNECTIONS_MAX * \
 	(1 + 2 * HOLDER_FRAME_FDS_MAX) + 16)
+/* The most descriptor numbers waiting for closer.c's threads. */
+#define CLOSE_QUEUE_MAX 65536
+/* At exit, how long the closes still queued may take before the holder
+   exits anyway. */
+#define EXIT_CLOSE_WAIT_MS 1000
 
 /* Written by the signal handler, read by the loop. */
 static volatile sig_atomic_t stop_requested;
@@ -77,7 +85,7 @@ set_cloexec_nonblock(int fd)
 static int
 setup_signals(void)
 {
-	struct sigaction sa;
+	struct sigaction sa, old;
 
 	if (pipe(signal_pipe) == -1 || set_cloexec_nonblock(signal_pipe[0]) ||
 	    set_cloexec_nonblock(signal_pipe[1]))
@@ -86,12 +94,19 @@ setup_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_stop_signal;
 	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1)
+	    sigaction(SIGINT, NULL, &old) == -1)
+		return startup_error("sigaction: %s", strerror(errno));
+	/* A shell starts `cmd &` in a script with SIGINT ignored, so that
+	   Ctrl-C to the script's process group spares it: so be it. */
+	if (old.sa_handler != SIG_IGN && sigaction(SIGINT, &sa, NULL) == -1)
 		return startup_error("sigaction: %s", strerror(errno));
 	/* A write to a client that left must not kill the holder; the
-	   library's sends never raise it, this covers stderr. */
+	   library's sends never raise it, this covers stderr.  A hangup of
+	   the terminal it was started from must not either; there is
+	   nothing to reload. */
 	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+	if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
 		return startup_error("sigaction: %s", strerror(errno));
 	return 0;
 }
@@ -183,8 +198,13 @@ clear_stale_socket(const char *path, int type)
 }
 
 /*
- * A bound socket whose file has mode `mode`: created under umask 0177 so
- * that it is never more open than 0600, even for an instant.
+ * A bound socket whose file has mode `mode` from the start: the kernel
+ * gives a socket file 0777 less the umask (Linux unix_bind() in
+ * net/unix/af_unix.c; FreeBSD uipc_bindat() and NetBSD unp_bind() in
+ * sys/kern/uipc_usrreq.c), so it is never more open than `mode`, even for
+ * an instant, and no chmod() follows.  A chmod() or stat() by name would
+ * follow a symlink that whoever owns the directory (an --allow-uid user,
+ * say) swapped in after bind(): root would chmod any file.
  */
 static int
 bind_socket(struct bound_socket *b, const char *path, int type, mode_t mode)
@@ -207,22 +227,35 @@ bind_socket(struct bound_socket *b, const char *path, int type, mode_t mode)
 	if ((b->sock = socket(AF_UNIX, type, 0)) == -1 ||
 	    set_cloexec_nonblock(b->sock) == -1)
 		return startup_error("socket: %s", strerror(errno));
-	old_umask = umask(0177);
+	old_umask = umask(~mode & 0777);
 	rc = bind(b->sock, (struct sockaddr *)&sun, sizeof sun);
 	umask(old_umask);
 	if (rc == -1)
 		return startup_error("bind %s: %s", path, strerror(errno));
-	if ((mode != 0600 && chmod(path, mode) == -1) || stat(path, &st) == -1)
+	/* The file to remove at exit, if it is still this one.  Another
+	   mode means a default ACL on the directory overrode the umask. */
+	if (lstat(path, &st) == -1)
 		return startup_error("%s: %s", path, strerror(errno));
+	if (!S_ISSOCK(st.st_mode))
+		return startup_error("%s: replaced after bind() by something "
+		    "that is not a socket", path);
 	b->dev = st.st_dev;
 	b->ino = st.st_ino;
+	if ((st.st_mode & 07777) != mode)
+		return startup_error("%s: mode %04o, not %04o (a default ACL "
+		    "on the directory?)", path, (unsigned)(st.st_mode & 07777),
+		    (unsigned)mode);
 	if (type == SOCK_STREAM && listen(b->sock, SOMAXCONN) == -1)
 		return startup_error("listen %s: %s", path,
 		    strerror(errno));
 	return 0;
 }
 
-/* Closes the socket and removes its file if it is still ours. */
+/*
+ * Closes the socket and removes its file if it is still ours: lstat(),
+ * since a symlink to our socket is not it (unlink() removes the name it
+ * is given, never what a symlink points to).
+ */
 static void
 unbind_socket(struct bound_socket *b)
 {
@@ -232,8 +265,8 @@ unbind_socket(struct bound_socket *b)
 		return;
 	close(b->sock);
 	b->sock = -1;
-	if (stat(b->path, &st) == 0 && st.st_dev == b->dev &&
-	    st.st_ino == b->ino)
+	if (b->ino != 0 && lstat(b->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == b->dev && st.st_ino == b->ino)
 		(void)unlink(b->path);
 }
 
@@ -298,8 +331,8 @@ poll_timeout(const struct holder *h, int64_t accept_resume)
 static int
 serve(struct holder *h)
 {
-	struct pollfd pfds[3 + HOLD_CONNECTIONS_MAX];
-	size_t conn_of[3 + HOLD_CONNECTIONS_MAX];
+	struct pollfd pfds[4 + HOLD_CONNECTIONS_MAX];
+	size_t conn_of[4 + HOLD_CONNECTIONS_MAX];
 	int64_t accept_resume = 0;
 	size_t n, i, first_conn;
 
@@ -311,6 +344,9 @@ serve(struct holder *h)
 		pfds[n++] = (struct pollfd){ h->listen_sock,
 		    accept_resume == 0 ? POLLIN : 0, 0 };
 		pfds[n++] = (struct pollfd){ h->notify_sock, POLLIN, 0 };
+		/* Negative: poll() skips it while no line waits. */
+		pfds[n++] = (struct pollfd){ hold_log_pending() ?
+		    STDERR_FILENO : -1, POLLOUT, 0 };
 		first_conn = n;
 		for (i = 0; i < HOLD_CONNECTIONS_MAX; i++) {
 			if (h->conns[i].state == CONN_FREE)
@@ -338,6 +374,8 @@ serve(struct holder *h)
 			hold_conn_expire(h, &h->conns[i], hold_now_ms());
 		if (pfds[1].revents)
 			accept_resume = accept_clients(h);
+		if (pfds[3].revents)
+			hold_log_flush(pfds[3].revents);
 	}
 	return 0;
 }
@@ -395,6 +433,19 @@ release(struct holder *h)
 	free(h->notify_fds);
 }
 
+/* As many as the holder can have open, within reason. */
+static size_t
+close_queue_capacity(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur < HOLD_FDS_NEEDED)
+		return HOLD_FDS_NEEDED;
+	return rl.rlim_cur > CLOSE_QUEUE_MAX ? CLOSE_QUEUE_MAX :
+	    (size_t)rl.rlim_cur;
+}
+
 static int
 open_sockets(struct holder *h, const char *notify, struct bound_socket *ctl,
     struct bound_socket *nfy)
@@ -446,12 +497,20 @@ hold_serve(const struct hold_config *config)
 	h.retrieve_rule_count = config->retrieve_count;
 	h.client_timeout_ms = client_timeout_ms();
 	raise_fd_limit();
+	if (hold_closer_start(close_queue_capacity()) == -1)
+		return startup_error("closer thread: %s", strerror(errno));
 	if ((rc = setup_signals()) == 0 && (rc = allocate(&h)) == 0 &&
-	    (rc = open_sockets(&h, config->notify_path, &ctl, &nfy)) == 0)
+	    (rc = open_sockets(&h, config->notify_path, &ctl, &nfy)) == 0) {
+		hold_log_defer();
 		rc = serve(&h);
+	}
 	release(&h);
 	unbind_socket(&ctl);
 	unbind_socket(&nfy);
+	/* Exit promptly even when a close is stuck; the kernel closes what
+	   is left at exit. */
+	(void)hold_closer_stop(EXIT_CLOSE_WAIT_MS);
 	close_signal_pipe();
+	hold_log_finish();
 	return rc;
 }

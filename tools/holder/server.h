@@ -22,9 +22,10 @@ struct hold_config {
 };
 
 /*
- * Serves until SIGTERM or SIGINT, then closes everything and removes the
- * socket files.  Returns the exit status: 0 after a signal, EXIT_FAILURE
- * when the holder could not start (said on stderr).
+ * Serves until SIGTERM, or SIGINT unless it was ignored at start (SIGHUP
+ * is ignored), then closes everything and removes the socket files.
+ * Returns the exit status: 0 after a signal, EXIT_FAILURE when the holder
+ * could not start (said on stderr).
  */
 int hold_serve(const struct hold_config *config);
 
