@@ -52,7 +52,7 @@ struct exec_options {
 	char **names;		/* argv entries */
 	size_t name_count;
 	int wait_ready;
-	unsigned ready_timeout_s;	/* --ready-timeout, > 0 */
+	unsigned ready_timeout_s;	/* --ready-timeout, or the default */
 	int keep_fds;
 	uid_t holder_uid;	/* --holder-uid, or HOLDER_UID_NONE */
 	char **command;		/* NULL-terminated, after "--" */
@@ -101,11 +101,10 @@ parse_valued(struct exec_options *o, int dashes, char **argv, int *i)
 static int
 parse_options(struct exec_options *o, int argc, char **argv)
 {
-	int i, dashes = -1, rc, timeout_given = 0;
+	int i, dashes = -1, rc;
 
 	memset(o, 0, sizeof *o);
 	o->holder_uid = HOLDER_UID_NONE;
-	o->ready_timeout_s = READY_TIMEOUT_DEFAULT_S;
 	for (i = 1; i < argc && dashes == -1; i++)
 		if (strcmp(argv[i], "--") == 0)
 			dashes = i;
@@ -124,8 +123,6 @@ parse_options(struct exec_options *o, int argc, char **argv)
 		    strcmp(argv[i], "--holder-uid") == 0) {
 			if ((rc = parse_valued(o, dashes, argv, &i)) != 0)
 				return rc;
-			if (argv[i - 1][2] == 'r')
-				timeout_given = 1;
 		} else if (argv[i][0] == '-')
 			return cli_bad_argument(CONTEXT, argv[i]);
 		else if (o->socket_path == NULL)
@@ -139,9 +136,12 @@ parse_options(struct exec_options *o, int argc, char **argv)
 	if (o->socket_path == NULL || o->name_count == 0)
 		return cli_usage_error(CONTEXT, "missing %s",
 		    o->socket_path == NULL ? "SOCKET and NAME" : "NAME");
-	if (timeout_given && !o->wait_ready)
+	/* 0 is no --ready-timeout: the option takes 1 and up. */
+	if (o->ready_timeout_s != 0 && !o->wait_ready)
 		return cli_usage_error(CONTEXT, "--ready-timeout needs "
 		    "--wait-ready");
+	if (o->ready_timeout_s == 0)
+		o->ready_timeout_s = READY_TIMEOUT_DEFAULT_S;
 	return 0;
 }
 
