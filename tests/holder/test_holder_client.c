@@ -26,6 +26,8 @@
 
 /* A client command that takes longer than this has hung: killed. */
 #define HANG_S 10
+/* What a fake holder gives as its notify socket (INFO). */
+#define FAKE_NOTIFY "/nonexistent/fake-notify"
 
 /* ---- running a client command, both streams captured ---- */
 
@@ -157,7 +159,7 @@ fake_answer(int sock, const char *notify_path, enum fake_wait wait,
 {
 	unsigned char info[HOLDER_INFO_FIXED_SIZE + 64];
 	struct holder_reply req;
-	int p[2];
+	int fd;
 
 	if (holder_recv(sock, &req) == -1)
 		return -1;
@@ -172,12 +174,12 @@ fake_answer(int sock, const char *notify_path, enum fake_wait wait,
 		    strlen(notify_path), NULL, 0);
 		break;
 	case HOLDER_RETRIEVE:
-		/* A pipe of the impostor's, as its listener. */
-		if (pipe(p) == -1)
+		/* A file of the impostor's as the listener, one that CMD
+		   (listen_fds_check) can write to. */
+		if ((fd = open("/dev/null", O_WRONLY)) == -1)
 			_exit(21);
-		fake_reply(sock, HOLDER_OK, NULL, 0, p, 1);
-		close(p[0]);
-		close(p[1]);
+		fake_reply(sock, HOLDER_OK, NULL, 0, &fd, 1);
+		close(fd);
 		break;
 	case HOLDER_LIST:
 		fake_reply(sock, HOLDER_ENTRY, "web\0fake", 8, NULL, 0);
@@ -223,7 +225,7 @@ fake_serve(const struct fake *f, uid_t uid, int silent, enum fake_wait wait,
 	for (;;) {
 		if ((sock = accept(lsock, NULL, NULL)) == -1)
 			_exit(11);
-		while (fake_answer(sock, "/nonexistent/fake-notify", wait,
+		while (fake_answer(sock, FAKE_NOTIFY, wait,
 		    report) == 0)
 			continue;
 		close(sock);
@@ -233,10 +235,12 @@ fake_serve(const struct fake *f, uid_t uid, int silent, enum fake_wait wait,
 static void
 fake_start(struct fake *f, uid_t uid, int silent, enum fake_wait wait)
 {
+	const char *tmp = getenv("TMPDIR");
 	int p[2], tries;
 	struct stat st;
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/fdpass-fake.XXXXXX");
+	snprintf(f->dir, sizeof f->dir, "%s/fdpass-fake.XXXXXX",
+	    tmp != NULL && strlen(tmp) < 32 ? tmp : "/tmp");
 	assert_non_null(mkdtemp(f->dir));
 	/* Writable by the fake's uid, as a shared directory is. */
 	assert_int_equal(chmod(f->dir, 01777), 0);
@@ -376,7 +380,8 @@ test_wait_ready_timeout(void **state)
 	struct run r;
 	char *exec[] = { (char *)"fdpass", (char *)"exec", f.path,
 	    (char *)"web", (char *)"--wait-ready", (char *)"--ready-timeout",
-	    (char *)"1", (char *)"--", (char *)"sleep", (char *)"30", NULL };
+	    (char *)"1", (char *)"--", (char *)FDPASS_TEST_LISTEN_CHECK,
+	    (char *)"web", (char *)FAKE_NOTIFY, (char *)"--linger", NULL };
 	unsigned char payload[16];
 	pid_t cmd;
 
@@ -406,7 +411,8 @@ test_wait_ready_stopping_and_timeout_replies(void **state)
 	struct run r;
 	char *exec[] = { (char *)"fdpass", (char *)"exec", f.path,
 	    (char *)"web", (char *)"--wait-ready", (char *)"--",
-	    (char *)"sleep", (char *)"30", NULL };
+	    (char *)FDPASS_TEST_LISTEN_CHECK, (char *)"web",
+	    (char *)FAKE_NOTIFY, (char *)"--linger", NULL };
 	unsigned char payload[16];
 	enum fake_wait verdicts[] = { WAIT_STOPPING, WAIT_TIMEOUT };
 	const char *said[] = { "sent STOPPING=1 before READY=1",
@@ -480,10 +486,11 @@ test_ready_baseline_is_the_fork(void **state)
 	char path[160];
 	char *exec[] = { (char *)"fdpass", (char *)"exec", path,
 	    (char *)"p", (char *)"--wait-ready", (char *)"--",
-	    (char *)"true", NULL };
+	    (char *)FDPASS_TEST_LISTEN_CHECK, (char *)"p", holder.notify,
+	    (char *)"--linger", NULL };
 	unsigned char after[4];
 	struct run r;
-	pid_t proxy;
+	pid_t proxy, cmd;
 	int p[2], report[2], status;
 
 	(void)state;
@@ -500,6 +507,8 @@ test_ready_baseline_is_the_fork(void **state)
 	while (access(path, F_OK) == -1)
 		sleep_ms(10);
 	run_client(exec, -1, NULL, &r);
+	if ((cmd = pid_in_message(r.err)) > 0)
+		(void)kill(cmd, SIGKILL);
 	assert_int_equal(waitpid(proxy, &status, 0), proxy);
 	assert_int_equal(unlink(path), 0);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
