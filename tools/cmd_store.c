@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fdpass store SOCKET NAME (--listen tcp:HOST:PORT | --listen unix:PATH |
- *     --fd N): open a listening socket, or take descriptor N, and store it
+ *     --fd N) [--holder-uid UID]: open a listening socket, or take descriptor N, and store it
  * in the holder under NAME.
  *
  * A listening socket is made ready to be handed over as it is: bound,
@@ -32,6 +32,7 @@ struct store_options {
 	const char *name;
 	const char *listen_spec;	/* "tcp:HOST:PORT" or "unix:PATH" */
 	int fd;				/* --fd N, -1 if not given */
+	uid_t holder_uid;		/* --holder-uid, or HOLDER_UID_NONE */
 };
 
 static int
@@ -59,8 +60,16 @@ parse_options(struct store_options *o, int argc, char **argv)
 
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
+	o->holder_uid = HOLDER_UID_NONE;
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--listen") == 0 ||
+		if (strcmp(argv[i], "--holder-uid") == 0) {
+			if (i + 1 == argc)
+				return cli_usage_error(CONTEXT, "--holder-uid "
+				    "needs an argument");
+			if ((rc = holder_client_parse_uid(CONTEXT, argv[++i],
+			    &o->holder_uid)) != 0)
+				return rc;
+		} else if (strcmp(argv[i], "--listen") == 0 ||
 		    strcmp(argv[i], "--fd") == 0) {
 			if (i + 1 == argc)
 				return cli_usage_error(CONTEXT, "%s needs an "
@@ -212,7 +221,8 @@ send_to_holder(const struct store_options *o, int fd)
 	struct holder_reply r;
 	int sock, rc;
 
-	if ((sock = holder_client_connect(CONTEXT, o->socket_path)) == -1)
+	if ((sock = holder_client_connect(CONTEXT, o->socket_path,
+	    o->holder_uid)) == -1)
 		return EXIT_FAILURE;
 	rc = holder_client_call(CONTEXT, sock, HOLDER_STORE, o->name,
 	    strlen(o->name), &fd, 1, &r) == -1 ? EXIT_FAILURE : 0;

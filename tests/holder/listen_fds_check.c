@@ -3,15 +3,17 @@
  * Run by `fdpass exec` in test_holder: checks what sd_listen_fds(3) and
  * sd_listen_fds_with_names(3) would check, without libsystemd, and more:
  *
- *   listen_fds_check NAMES NOTIFY [--ready]
+ *   listen_fds_check NAMES NOTIFY [--ready | --linger]
  *
  * LISTEN_PID is this process's pid; LISTEN_FDS is the number of
  * colon-separated NAMES and LISTEN_FDNAMES is NAMES; NOTIFY_SOCKET is
  * NOTIFY ("-": unset); descriptors 3.. LISTEN_FDS+2 are open without
  * FD_CLOEXEC and nothing else above 2 is open.  Then "fd N\n" is written
  * into each descriptor N for the test to read back, and with --ready a
- * READY=1 is sent to NOTIFY_SOCKET as sd_notify(3) would.  Exit 0 when
- * all holds, else 1 with the reason on stderr.
+ * READY=1 is sent to NOTIFY_SOCKET as sd_notify(3) would; with --linger
+ * it sends nothing and stays, as a server that never gets ready, for 30
+ * seconds or until killed (the guests of the BSD legs have no sleep(1)).
+ * Exit 0 when all holds, else 1 with the reason on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -128,13 +130,18 @@ main(int argc, char **argv)
 {
 	int n;
 
-	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "--ready")))
-		return fail("usage: listen_fds_check NAMES NOTIFY [--ready]",
-		    NULL);
+	if (argc < 3 || argc > 4 || (argc == 4 &&
+	    strcmp(argv[3], "--ready") != 0 && strcmp(argv[3], "--linger") != 0))
+		return fail("usage: listen_fds_check NAMES NOTIFY "
+		    "[--ready | --linger]", NULL);
 	n = count_names(argv[1]);
 	if (check_environment(argv[1], argv[2], n) ||
 	    check_descriptors(n))
 		return 1;
+	if (argc == 4 && strcmp(argv[3], "--linger") == 0) {
+		sleep(30);
+		return 0;
+	}
 	if (argc == 4) {
 		if (notify_ready())
 			return 1;

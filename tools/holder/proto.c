@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 void
@@ -98,6 +99,28 @@ holder_name_problem(const char *name, size_t len)
 int
 holder_connect(const char *path)
 {
+	return holder_connect_deadline(path, 0);
+}
+
+/* SO_SNDTIMEO and SO_RCVTIMEO of timeout_ms (0: none). */
+static int
+set_deadline(int sock, unsigned timeout_ms)
+{
+	struct timeval tv;
+
+	if (timeout_ms == 0)
+		return 0;
+	tv.tv_sec = (time_t)(timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000;
+	if (setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1 ||
+	    setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1)
+		return -1;
+	return 0;
+}
+
+int
+holder_connect_deadline(const char *path, unsigned timeout_ms)
+{
 	struct sockaddr_un sun;
 	int sock, saved;
 
@@ -112,7 +135,11 @@ holder_connect(const char *path)
 	   could fork in between. */
 	if ((sock = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		return -1;
+	/* Before connect(): on Linux a holder whose backlog is full would
+	   keep connect() waiting, bounded by SO_SNDTIMEO alone
+	   (unix_stream_connect in net/unix/af_unix.c). */
 	if (fcntl(sock, F_SETFD, FD_CLOEXEC) == -1 ||
+	    set_deadline(sock, timeout_ms) == -1 ||
 	    connect(sock, (struct sockaddr *)&sun, sizeof sun) == -1) {
 		saved = errno;
 		close(sock);

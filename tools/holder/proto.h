@@ -125,6 +125,14 @@ const char *holder_name_problem(const char *name, size_t len);
  */
 int holder_connect(const char *path);
 
+/*
+ * The same, where every send and receive on the socket, and the connect()
+ * itself where the OS waits in it, fails with EAGAIN (or EWOULDBLOCK)
+ * after timeout_ms without progress (SO_SNDTIMEO, SO_RCVTIMEO); 0 waits
+ * for ever, as holder_connect() does.
+ */
+int holder_connect_deadline(const char *path, unsigned timeout_ms);
+
 /* Sends one frame, its descriptors with its first byte.  0 or -1/errno. */
 int holder_send(int sock, int code, const void *payload, size_t length,
     const int *fds, size_t nfds);
