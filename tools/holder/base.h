@@ -14,6 +14,7 @@
 #define HOLD_ENTRIES_MAX	1024	/* descriptors held in all */
 #define HOLD_CONNECTIONS_MAX	64	/* clients served at once */
 #define HOLD_ALLOWED_UIDS_MAX	32	/* --allow-uid options */
+#define HOLD_RETRIEVE_RULES_MAX	32	/* --allow-retrieve options */
 #define HOLD_CLIENT_TIMEOUT_MS	10000	/* a client making no progress */
 /* A systemd notify datagram: systemd reads at most PIPE_BUF bytes too. */
 #define HOLD_NOTIFY_MAX		4096

@@ -24,7 +24,6 @@
 
 #include "base.h"
 #include "proto.h"
-#include "server.h"
 
 /* Who put an entry there, which decides who may take it away. */
 enum hold_origin {

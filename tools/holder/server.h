@@ -8,8 +8,6 @@
 
 #include "base.h"
 
-#define HOLD_RETRIEVE_RULES_MAX	32	/* --allow-retrieve options */
-
 struct hold_config {
 	const char *socket_path;	/* the control socket */
 	const char *notify_path;	/* NULL: no notify socket */
