@@ -23,11 +23,8 @@ cmd_delete(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--holder-uid") == 0) {
-			if (i + 1 == argc)
-				return cli_usage_error(CONTEXT, "--holder-uid "
-				    "needs an argument");
-			if ((rc = holder_client_parse_uid(CONTEXT, argv[++i],
-			    &also_uid)) != 0)
+			if ((rc = holder_client_uid_option(CONTEXT, argc, argv,
+			    &i, &also_uid)) != 0)
 				return rc;
 		} else if (argv[i][0] == '-' || n == 2)
 			return cli_bad_argument(CONTEXT, argv[i]);

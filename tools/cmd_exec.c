@@ -298,8 +298,8 @@ descriptor_limit(void)
 	struct rlimit rl;
 	long max;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur <= INT_MAX)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= INT_MAX)
 		return (int)rl.rlim_cur;
 	if ((max = sysconf(_SC_OPEN_MAX)) > 0 && max <= INT_MAX)
 		return (int)max;

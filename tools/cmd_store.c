@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fdpass store SOCKET NAME (--listen tcp:HOST:PORT | --listen unix:PATH |
- *     --fd N) [--holder-uid UID]: open a listening socket, or take descriptor N, and store it
- * in the holder under NAME.
+ *     --fd N) [--holder-uid UID]: open a listening socket, or take
+ * descriptor N, and store it in the holder under NAME.
  *
  * A listening socket is made ready to be handed over as it is: bound,
  * SO_REUSEADDR, and already listening with a large backlog, because a
@@ -63,11 +63,8 @@ parse_options(struct store_options *o, int argc, char **argv)
 	o->holder_uid = HOLDER_UID_NONE;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--holder-uid") == 0) {
-			if (i + 1 == argc)
-				return cli_usage_error(CONTEXT, "--holder-uid "
-				    "needs an argument");
-			if ((rc = holder_client_parse_uid(CONTEXT, argv[++i],
-			    &o->holder_uid)) != 0)
+			if ((rc = holder_client_uid_option(CONTEXT, argc, argv,
+			    &i, &o->holder_uid)) != 0)
 				return rc;
 		} else if (strcmp(argv[i], "--listen") == 0 ||
 		    strcmp(argv[i], "--fd") == 0) {

@@ -177,9 +177,14 @@ assert_error_then_closed(int sock, enum holder_error want)
 		    n == -1 ? strerror(errno) : "data");
 }
 
-void
-spawn_holder(char *const extra[])
+/*
+ * Starts `fdpass hold --notify N EXTRA... C` for the current holder's
+ * paths; as uid with RLIMIT_NOFILE at nofile unless uid is (uid_t)-1.
+ */
+static void
+spawn(char *const extra[], uid_t uid, rlim_t nofile)
 {
+	struct rlimit rl = { nofile, nofile };
 	char *argv[16];
 	size_t n = 0;
 
@@ -199,9 +204,18 @@ spawn_holder(char *const extra[])
 	if (holder.spawned == 0) {
 		close_from_3();
 		setenv("FDPASS_HOLD_CLIENT_TIMEOUT_MS", "1500", 1);
+		if (uid != (uid_t)-1 && (setrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+		    setgid(uid) == -1 || setuid(uid) == -1))
+			_exit(126);
 		execv(argv[0], argv);
 		_exit(127);
 	}
+}
+
+void
+spawn_holder(char *const extra[])
+{
+	spawn(extra, (uid_t)-1, 0);
 }
 
 /* Until the holder answers (valgrind takes its time), then its pid. */
@@ -227,18 +241,35 @@ wait_for_holder(void)
 	fail_msg("the holder did not come up at %s", holder.ctl);
 }
 
-void
-start_holder(char *const extra[])
+/* A fresh directory for the holder's sockets, owned by owner. */
+static void
+make_holder_dir(uid_t owner)
 {
 	const char *tmp = getenv("TMPDIR");
 
 	snprintf(holder.dir, sizeof holder.dir, "%s/fdpass-hold.XXXXXX",
 	    tmp != NULL && strlen(tmp) < 32 ? tmp : "/tmp");
 	assert_non_null(mkdtemp(holder.dir));
+	if (owner != (uid_t)-1)
+		assert_int_equal(chown(holder.dir, owner, (gid_t)-1), 0);
 	snprintf(holder.ctl, sizeof holder.ctl, "%s/h.sock", holder.dir);
 	snprintf(holder.notify, sizeof holder.notify, "%s/n.sock",
 	    holder.dir);
+}
+
+void
+start_holder(char *const extra[])
+{
+	make_holder_dir((uid_t)-1);
 	spawn_holder(extra);
+	wait_for_holder();
+}
+
+void
+start_holder_as(uid_t uid, rlim_t nofile, char *const extra[])
+{
+	make_holder_dir(uid);
+	spawn(extra, uid, nofile);
 	wait_for_holder();
 }
 
@@ -520,3 +551,50 @@ run_cli(char *const argv[], char *out, size_t size)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
+
+#ifdef __linux__
+/*
+ * A notify datagram that says it comes from uid (root may say so), with
+ * SCM_CREDENTIALS as libsystemd adds them, and one descriptor.
+ */
+void
+notify_as(uid_t uid, const char *text, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred)) +
+		    CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct ucred cred = { getpid(), uid, getgid() };
+	struct iovec iov = { (void *)text, strlen(text) };
+	struct sockaddr_un sun;
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	int sock;
+
+	memset(&control, 0, sizeof control);
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control.buf;
+	msg.msg_controllen = sizeof control.buf;
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_CREDENTIALS;
+	cm->cmsg_len = CMSG_LEN(sizeof cred);
+	memcpy(CMSG_DATA(cm), &cred, sizeof cred);
+	cm = CMSG_NXTHDR(&msg, cm);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, holder.notify, strlen(holder.notify));
+	msg.msg_name = &sun;
+	msg.msg_namelen = sizeof sun;
+	assert_int_not_equal(sock = socket(AF_UNIX, SOCK_DGRAM, 0), -1);
+	assert_int_equal(sendmsg(sock, &msg, 0), (ssize_t)strlen(text));
+	xclose(sock);
+}
+#endif

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/resource.h>
 
 #include "support.h"
 #include "fdpass.h"
@@ -86,6 +87,10 @@ void wait_for_holder(void);
 
 void start_holder(char *const extra[]);
 
+/* The same, the holder run as uid (and its directory owned by it) with
+   RLIMIT_NOFILE at nofile: for limits that do not bind root. */
+void start_holder_as(uid_t uid, rlim_t nofile, char *const extra[]);
+
 /* Signals the holder and expects a clean exit: 0, socket files gone. */
 void stop_holder(int sig);
 
@@ -143,6 +148,14 @@ void assert_reads(int fd, const char *want);
  * size - 1 bytes, in out.  Returns the exit status.
  */
 int run_cli(char *const argv[], char *out, size_t size);
+
+#ifdef __linux__
+/*
+ * A notify datagram that says it comes from uid (root may say so), with
+ * SCM_CREDENTIALS as libsystemd adds them, and one descriptor.
+ */
+void notify_as(uid_t uid, const char *text, int fd);
+#endif
 
 #define holder_test(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 

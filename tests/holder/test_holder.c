@@ -703,45 +703,12 @@ test_notify_crlf_and_first_mainpid(void **state)
 static void
 test_notify_with_credentials(void **state)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred)) +
-		    CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct ucred cred = { getpid(), getuid(), getgid() };
-	struct iovec iov = { (void *)"FDSTORE=1\nFDNAME=cred", 21 };
-	struct sockaddr_un sun;
-	struct msghdr msg;
-	struct cmsghdr *cm;
 	struct holder_reply r;
-	int p[2], sock;
+	int p[2];
 
 	(void)state;
 	xpipe(p);
-	memset(&control, 0, sizeof control);
-	memset(&msg, 0, sizeof msg);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control.buf;
-	msg.msg_controllen = sizeof control.buf;
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_CREDENTIALS;
-	cm->cmsg_len = CMSG_LEN(sizeof cred);
-	memcpy(CMSG_DATA(cm), &cred, sizeof cred);
-	cm = CMSG_NXTHDR(&msg, cm);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &p[1], sizeof(int));
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, holder.notify, strlen(holder.notify));
-	msg.msg_name = &sun;
-	msg.msg_namelen = sizeof sun;
-	assert_int_not_equal(sock = socket(AF_UNIX, SOCK_DGRAM, 0), -1);
-	assert_int_equal(sendmsg(sock, &msg, 0), 21);
-	xclose(sock);
+	notify_as(getuid(), "FDSTORE=1\nFDNAME=cred", p[1]);
 	assert_int_equal(count_named_eventually("cred", 1), 1);
 	assert_int_equal(retrieve("cred", &r), 1);
 	assert_same_pipe(p[0], r.fds[0]);

@@ -288,49 +288,6 @@ unread_bytes(int sock)
 	return n;
 }
 
-/*
- * The holder of the current test, run as `uid` with RLIMIT_NOFILE at
- * `nofile`, serving root too (--allow-uid 0).
- */
-static void
-start_holder_as(uid_t uid, rlim_t nofile)
-{
-	struct rlimit rl = { nofile, nofile };
-	char *argv[16];
-	size_t n = 0;
-
-	stop_holder(SIGTERM);
-	snprintf(holder.dir, sizeof holder.dir, "/tmp/fdpass-hold.XXXXXX");
-	assert_non_null(mkdtemp(holder.dir));
-	assert_int_equal(chown(holder.dir, uid, (gid_t)-1), 0);
-	snprintf(holder.ctl, sizeof holder.ctl, "%s/h.sock", holder.dir);
-	snprintf(holder.notify, sizeof holder.notify, "%s/n.sock",
-	    holder.dir);
-	if (holder_wrapper()[0] != '\0')
-		argv[n++] = (char *)holder_wrapper();
-	if (FDPASS_TEST_EMULATOR[0] != '\0')
-		argv[n++] = (char *)FDPASS_TEST_EMULATOR;
-	argv[n++] = (char *)FDPASS_TEST_CLI;
-	argv[n++] = (char *)"hold";
-	argv[n++] = (char *)"--allow-uid";
-	argv[n++] = (char *)"0";
-	argv[n++] = (char *)"--notify";
-	argv[n++] = holder.notify;
-	argv[n++] = holder.ctl;
-	argv[n] = NULL;
-	assert_int_not_equal(holder.spawned = fork(), -1);
-	if (holder.spawned == 0) {
-		close_from_3();
-		setenv("FDPASS_HOLD_CLIENT_TIMEOUT_MS", "1500", 1);
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-		    setgid(uid) == -1 || setuid(uid) == -1)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	wait_for_holder();
-}
-
 /* 64 descriptors under "big", each its own open file. */
 static void
 store_64(void)
@@ -354,13 +311,15 @@ store_64(void)
 static void
 test_unread_replies_keep_quota(void **state)
 {
+	char *allow_root[] = { (char *)"--allow-uid", (char *)"0", NULL };
 	struct holder_reply r;
 	int hostile, i;
 
 	(void)state;
 	if (geteuid() != 0)
 		skip();
-	start_holder_as(65534, 256);
+	stop_holder(SIGTERM);
+	start_holder_as(65534, 256, allow_root);
 	store_64();
 	hostile = xconnect();
 	for (i = 0; i < 20; i++)

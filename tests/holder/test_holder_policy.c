@@ -336,48 +336,6 @@ test_stopping_with_ready_not_ready(void **state)
 /* ---- the notify sender ---- */
 
 #ifdef __linux__
-/* A notify datagram that says it comes from uid (root may say so). */
-static void
-notify_as(uid_t uid, const char *text, int fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred)) +
-		    CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct ucred cred = { getpid(), uid, getgid() };
-	struct iovec iov = { (void *)text, strlen(text) };
-	struct sockaddr_un sun;
-	struct msghdr msg;
-	struct cmsghdr *cm;
-	int sock;
-
-	memset(&control, 0, sizeof control);
-	memset(&msg, 0, sizeof msg);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control.buf;
-	msg.msg_controllen = sizeof control.buf;
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_CREDENTIALS;
-	cm->cmsg_len = CMSG_LEN(sizeof cred);
-	memcpy(CMSG_DATA(cm), &cred, sizeof cred);
-	cm = CMSG_NXTHDR(&msg, cm);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, holder.notify, strlen(holder.notify));
-	msg.msg_name = &sun;
-	msg.msg_namelen = sizeof sun;
-	assert_int_not_equal(sock = socket(AF_UNIX, SOCK_DGRAM, 0), -1);
-	assert_int_equal(sendmsg(sock, &msg, 0), (ssize_t)strlen(text));
-	xclose(sock);
-}
-
 /*
  * A datagram from a uid that is neither the holder's, root's nor allowed
  * is dropped, its descriptors closed; READY=1 records the sender's pid.

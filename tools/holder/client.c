@@ -41,6 +41,16 @@ holder_client_parse_uid(const char *context, const char *arg, uid_t *uid)
 	return 0;
 }
 
+int
+holder_client_uid_option(const char *context, int argc, char **argv,
+    int *i, uid_t *uid)
+{
+	if (*i + 1 == argc)
+		return cli_usage_error(context, "--holder-uid needs an "
+		    "argument");
+	return holder_client_parse_uid(context, argv[++*i], uid);
+}
+
 /*
  * Whom the holder runs as, from the kernel (SO_PEERCRED, getpeereid...):
  * root, our own effective uid, or the one --holder-uid names.  Whoever

@@ -38,6 +38,9 @@ unsigned holder_client_timeout_ms(void);
  */
 int holder_client_parse_uid(const char *context, const char *arg,
     uid_t *uid);
+/* The same for argv[*i] == "--holder-uid": takes its value, moves *i. */
+int holder_client_uid_option(const char *context, int argc, char **argv,
+    int *i, uid_t *uid);
 
 /*
  * Sends one request and receives the first reply frame.  Returns 0 for an

@@ -168,15 +168,16 @@ read_frame(struct holder *h, struct hold_conn *c)
 		iov.iov_len = frame_missing(c);
 		msg = (struct fdpass_msg){ &iov, 1, c->in_fds + c->in_nfds,
 		    HOLDER_FRAME_FDS_MAX - c->in_nfds, 0 };
-		if ((n = fdpass_recvmsg(c->sock, &msg, FDPASS_NONBLOCK)) == -1) {
+		n = fdpass_recvmsg(c->sock, &msg, FDPASS_NONBLOCK);
+		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				hold_conn_close(h, c);
 			return 0;
 		}
 		c->in_nfds += msg.nfds;
 		if (msg.flags & FDPASS_CTRUNC) {
-			hold_reply_error(c, HOLDER_E_MALFORMED, "more descriptors "
-			    "than a frame carries, or the holder is out of "
+			hold_reply_error(c, HOLDER_E_MALFORMED, "more "
+			    "descriptors than a frame carries, or the holder is out of "
 			    "descriptors");
 			return 0;
 		}
@@ -191,14 +192,14 @@ read_frame(struct holder *h, struct hold_conn *c)
 			return 0;
 		if (c->in_len >= HOLDER_HEADER_SIZE &&
 		    c->in_nfds > c->request.nfds) {
-			hold_reply_error(c, HOLDER_E_MALFORMED, "more descriptors "
-			    "than the header announced");
+			hold_reply_error(c, HOLDER_E_MALFORMED, "more "
+			    "descriptors than the header announced");
 			return 0;
 		}
 	}
 	if (c->in_nfds != c->request.nfds) {
-		hold_reply_error(c, HOLDER_E_MALFORMED, "fewer descriptors than the "
-		    "header announced");
+		hold_reply_error(c, HOLDER_E_MALFORMED, "fewer descriptors "
+		    "than the header announced");
 		return 0;
 	}
 	return 1;
@@ -217,7 +218,8 @@ write_reply(struct holder *h, struct hold_conn *c)
 		iov.iov_len = c->out_len - c->out_sent;
 		msg = (struct fdpass_msg){ &iov, 1,
 		    c->out_nfds > 0 ? c->out_fds : NULL, c->out_nfds, 0 };
-		if ((n = fdpass_sendmsg(c->sock, &msg, FDPASS_NONBLOCK)) == -1) {
+		n = fdpass_sendmsg(c->sock, &msg, FDPASS_NONBLOCK);
+		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				hold_conn_close(h, c);
 			return 0;
@@ -336,8 +338,8 @@ check_parked(struct holder *h, struct hold_conn *c)
 	}
 	c->in_nfds = msg.nfds;	/* closed with the reply or the close */
 	if (n > 0 || msg.nfds > 0 || (msg.flags & FDPASS_CTRUNC)) {
-		hold_reply_error(c, HOLDER_E_MALFORMED, "a request while waiting "
-		    "for READY=1");
+		hold_reply_error(c, HOLDER_E_MALFORMED, "a request while "
+		    "waiting for READY=1");
 		return;
 	}
 	hold_conn_close(h, c);

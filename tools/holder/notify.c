@@ -130,7 +130,8 @@ store_fds(struct holder *h, const struct notify_message *m,
 		   first: hold_table_add() closes what does not fit, and
 		   close_fds() below must not close it again. */
 		if (hold_table_count_named(&h->table, name) >=
-		    HOLDER_FRAME_FDS_MAX || h->table.count == HOLD_ENTRIES_MAX) {
+		    HOLDER_FRAME_FDS_MAX ||
+		    h->table.count == HOLD_ENTRIES_MAX) {
 			hold_log("notify: the store is full, %zu descriptor(s) "
 			    "for \"%s\" closed", nfds - i, name);
 			close_fds(fds + i, nfds - i);

@@ -324,7 +324,8 @@ do_info(struct holder *h, struct hold_conn *c)
 	holder_put_u32(p + 20, open_fd_count());
 	holder_put_u32(p + 24, peak_rss_kb());
 	memcpy(p + HOLDER_INFO_FIXED_SIZE, h->notify_path, path_len);
-	hold_reply_set(c, HOLDER_OK, p, HOLDER_INFO_FIXED_SIZE + path_len, NULL, 0);
+	hold_reply_set(c, HOLDER_OK, p, HOLDER_INFO_FIXED_SIZE + path_len,
+	    NULL, 0);
 }
 
 /* Whether the READY=1 seen so far answer c's WAIT_READY. */
@@ -384,8 +385,8 @@ do_wait_ready(struct holder *h, struct hold_conn *c)
 		return;
 	}
 	if (h->notify_sock == -1) {
-		hold_reply_error(c, HOLDER_E_NO_NOTIFY, "the holder has no notify "
-		    "socket (start it with --notify PATH)");
+		hold_reply_error(c, HOLDER_E_NO_NOTIFY, "the holder has no "
+		    "notify socket (start it with --notify PATH)");
 		return;
 	}
 	if (parked_count(h) >= HOLD_PARKED_MAX) {
