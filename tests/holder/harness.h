@@ -87,8 +87,10 @@ void wait_for_holder(void);
 
 void start_holder(char *const extra[]);
 
-/* The same, the holder run as uid (and its directory owned by it) with
-   RLIMIT_NOFILE at nofile: for limits that do not bind root. */
+/* Replaces the test's holder (started by setup()) with one run as uid,
+   its directory owned by it, with RLIMIT_NOFILE at nofile: for limits
+   that do not bind root.  Skips the test where that cannot be done (the
+   test itself under valgrind). */
 void start_holder_as(uid_t uid, rlim_t nofile, char *const extra[]);
 
 /* Signals the holder and expects a clean exit: 0, socket files gone. */

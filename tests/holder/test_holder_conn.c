@@ -318,7 +318,6 @@ test_unread_replies_keep_quota(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();
-	stop_holder(SIGTERM);
 	start_holder_as(65534, 256, allow_root);
 	store_64();
 	hostile = xconnect();
