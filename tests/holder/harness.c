@@ -327,6 +327,14 @@ start_holder_as(uid_t uid, rlim_t nofile, char *const extra[])
 	wait_for_holder();
 }
 
+void
+restart_holder_for_others(char *const extra[])
+{
+	stop_holder(SIGTERM);
+	start_holder(extra);
+	assert_int_equal(chmod(holder.dir, 0755), 0);
+}
+
 /* Signals the holder and expects a clean exit: 0, socket files gone. */
 void
 stop_holder(int sig)

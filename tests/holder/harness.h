@@ -87,6 +87,10 @@ void wait_for_holder(void);
 
 void start_holder(char *const extra[]);
 
+/* Replaces the test's holder with one started with extra, its directory
+   open to other users (for --allow-uid tests run as root). */
+void restart_holder_for_others(char *const extra[]);
+
 /* Replaces the test's holder (started by setup()) with one run as uid,
    its directory owned by it, with RLIMIT_NOFILE at nofile: for limits
    that do not bind root.  Skips the test where that cannot be done (the

@@ -493,9 +493,7 @@ test_other_uid_refused(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();
-	stop_holder(SIGTERM);
-	start_holder(extra);
-	assert_int_equal(chmod(holder.dir, 0755), 0);
+	restart_holder_for_others(extra);
 	for (i = 0; i < 2; i++) {
 		struct holder_reply r;
 		pid_t pid;

@@ -289,6 +289,35 @@ fake_wait_payload(const struct fake *f, unsigned char *p, size_t size)
 	return read(f->report, p, size);
 }
 
+/* The four client commands at path, each as an argv: list, exec, delete,
+   store (of a name "web"). */
+#define CLIENT_COMMANDS 4
+struct client_commands {
+	char *list[4], *exec[7], *del[5], *store[7];
+	char **argv[CLIENT_COMMANDS];
+};
+
+static void
+client_commands(struct client_commands *cc, char *path)
+{
+	char *list[] = { (char *)"fdpass", (char *)"list", path, NULL };
+	char *exec[] = { (char *)"fdpass", (char *)"exec", path,
+	    (char *)"web", (char *)"--", (char *)"true", NULL };
+	char *del[] = { (char *)"fdpass", (char *)"delete", path,
+	    (char *)"web", NULL };
+	char *store[] = { (char *)"fdpass", (char *)"store", path,
+	    (char *)"web", (char *)"--fd", (char *)"0", NULL };
+
+	memcpy(cc->list, list, sizeof list);
+	memcpy(cc->exec, exec, sizeof exec);
+	memcpy(cc->del, del, sizeof del);
+	memcpy(cc->store, store, sizeof store);
+	cc->argv[0] = cc->list;
+	cc->argv[1] = cc->exec;
+	cc->argv[2] = cc->del;
+	cc->argv[3] = cc->store;
+}
+
 /* ---- who the holder is ---- */
 
 /*
@@ -301,16 +330,9 @@ test_holder_of_another_uid_refused(void **state)
 {
 	struct fake f;
 	struct run r;
-	char *list[] = { (char *)"fdpass", (char *)"list", f.path, NULL };
 	char *list_trusting[] = { (char *)"fdpass", (char *)"list", f.path,
 	    (char *)"--holder-uid", (char *)"65534", NULL };
-	char *exec[] = { (char *)"fdpass", (char *)"exec", f.path,
-	    (char *)"web", (char *)"--", (char *)"true", NULL };
-	char *del[] = { (char *)"fdpass", (char *)"delete", f.path,
-	    (char *)"web", NULL };
-	char *store[] = { (char *)"fdpass", (char *)"store", f.path,
-	    (char *)"web", (char *)"--fd", (char *)"0", NULL };
-	char *const *refused[] = { list, exec, del, store };
+	struct client_commands cc;
 	char want[200];
 	size_t i;
 
@@ -320,11 +342,12 @@ test_holder_of_another_uid_refused(void **state)
 	fake_start(&f, 65534, 0, WAIT_SILENT);
 	snprintf(want, sizeof want, "the holder at %s runs as uid 65534: ",
 	    f.path);
-	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
-		run_client(refused[i], -1, NULL, &r);
+	client_commands(&cc, f.path);
+	for (i = 0; i < CLIENT_COMMANDS; i++) {
+		run_client(cc.argv[i], -1, NULL, &r);
 		if (r.status != 1)
 			fail_msg("fdpass %s at a holder of uid 65534: exit %d "
-			    "(stderr: %s)", refused[i][1], r.status, r.err);
+			    "(stderr: %s)", cc.argv[i][1], r.status, r.err);
 		assert_contains(r.err, want);
 		assert_string_equal(r.out, "");
 	}
@@ -342,24 +365,18 @@ test_silent_holder_deadline(void **state)
 {
 	struct fake f;
 	struct run r;
-	char *list[] = { (char *)"fdpass", (char *)"list", f.path, NULL };
-	char *exec[] = { (char *)"fdpass", (char *)"exec", f.path,
-	    (char *)"web", (char *)"--", (char *)"true", NULL };
-	char *del[] = { (char *)"fdpass", (char *)"delete", f.path,
-	    (char *)"web", NULL };
-	char *store[] = { (char *)"fdpass", (char *)"store", f.path,
-	    (char *)"web", (char *)"--fd", (char *)"0", NULL };
-	char *const *commands[] = { list, exec, del, store };
+	struct client_commands cc;
 	size_t i;
 
 	(void)state;
 	fake_start(&f, (uid_t)-1, 1, WAIT_SILENT);
-	for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		run_client(commands[i], -1, "FDPASS_CLIENT_TIMEOUT_MS=500",
+	client_commands(&cc, f.path);
+	for (i = 0; i < CLIENT_COMMANDS; i++) {
+		run_client(cc.argv[i], -1, "FDPASS_CLIENT_TIMEOUT_MS=500",
 		    &r);
 		if (r.status != 1)
 			fail_msg("fdpass %s at a silent holder: exit %d after "
-			    "%ld ms (stderr: %s)", commands[i][1], r.status,
+			    "%ld ms (stderr: %s)", cc.argv[i][1], r.status,
 			    r.elapsed_ms, r.err);
 		assert_contains(r.err, "the holder did not answer within "
 		    "500 ms");

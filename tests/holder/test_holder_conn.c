@@ -205,9 +205,7 @@ test_other_uid_cannot_lock_owner_out(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();
-	stop_holder(SIGTERM);
-	start_holder(extra);
-	assert_int_equal(chmod(holder.dir, 0755), 0);
+	restart_holder_for_others(extra);
 	xpipe(done);
 	xpipe(count);
 	assert_int_not_equal(pid = fork(), -1);
@@ -335,6 +333,25 @@ test_unread_replies_keep_quota(void **state)
 }
 
 /*
+ * A connection that sent two RETRIEVEs of a pipe end stored as "p" and
+ * reads nothing: the first reply, and its descriptor, wait unread.
+ */
+static int
+retrieve_twice_unread(int p[2])
+{
+	int sock;
+
+	xpipe(p);
+	store("p", p[1]);
+	sock = xconnect();
+	assert_int_equal(holder_send(sock, HOLDER_RETRIEVE, "p", 1, NULL, 0),
+	    0);
+	assert_int_equal(holder_send(sock, HOLDER_RETRIEVE, "p", 1, NULL, 0),
+	    0);
+	return sock;
+}
+
+/*
  * A client past its deadline with a reply's descriptors unread keeps its
  * slot (closing would leave them charged to the holder) until it reads
  * them; then it is closed.
@@ -347,13 +364,7 @@ test_unread_reply_not_closed_at_deadline(void **state)
 	int sock, p[2];
 
 	(void)state;
-	xpipe(p);
-	store("p", p[1]);
-	sock = xconnect();
-	assert_int_equal(holder_send(sock, HOLDER_RETRIEVE, "p", 1, NULL, 0),
-	    0);
-	assert_int_equal(holder_send(sock, HOLDER_RETRIEVE, "p", 1, NULL, 0),
-	    0);
+	sock = retrieve_twice_unread(p);
 	sleep_ms(TEST_CLIENT_TIMEOUT_MS + 1000);
 	get_info(&info);
 	assert_int_equal(info.connections, 2);
@@ -404,13 +415,7 @@ test_unread_reply_after_shutdown(void **state)
 	(void)state;
 	if (!holder_runs_natively())
 		skip();	/* the CPU time would be the wrapper's */
-	xpipe(p);
-	store("p", p[1]);
-	sock = xconnect();
-	assert_int_equal(holder_send(sock, HOLDER_RETRIEVE, "p", 1, NULL, 0),
-	    0);
-	assert_int_equal(holder_send(sock, HOLDER_RETRIEVE, "p", 1, NULL, 0),
-	    0);
+	sock = retrieve_twice_unread(p);
 	sleep_ms(100);
 	assert_int_equal(shutdown(sock, SHUT_RDWR), 0);
 	before = holder_cpu_ticks();

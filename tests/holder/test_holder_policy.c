@@ -88,9 +88,7 @@ child_request(int code, const char *name, const int *fds, size_t nfds,
 static void
 restart_holder(char *const extra[])
 {
-	stop_holder(SIGTERM);
-	start_holder(extra);
-	assert_int_equal(chmod(holder.dir, 0755), 0);
+	restart_holder_for_others(extra);
 }
 
 /* Runs f in a child as OTHER_UID; returns its exit status (0: passed,
