@@ -29,30 +29,50 @@ install(FILES ${PROJECT_BINARY_DIR}/fdpass-config.cmake
 
 # fdpass.pc names the install prefix, with libdir and includedir below
 # ${prefix} so that pkg-config recognises system directories (-I/usr/include
-# is dropped) and --define-prefix can still move it.  Opt-in: a relocatable
-# fdpass.pc whose prefix is found from the .pc file's own place.
+# is dropped) and --define-prefix can still move it.  The prefix is the one
+# of the install, which `cmake --install --prefix` may change after the
+# configure: fdpass.pc is written again at install time (the one in the
+# build tree names CMAKE_INSTALL_PREFIX).  Opt-in: a relocatable fdpass.pc
+# whose prefix is found from the .pc file's own place.
 option(FDPASS_PKGCONFIG_RELOCATABLE
   "fdpass.pc finds its prefix from its own location (\${pcfiledir})" OFF)
 if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}" OR IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
-  set(FDPASS_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
   set(FDPASS_PC_LIBDIR "${CMAKE_INSTALL_FULL_LIBDIR}")
   set(FDPASS_PC_INCLUDEDIR "${CMAKE_INSTALL_FULL_INCLUDEDIR}")
-elseif(NOT FDPASS_PKGCONFIG_RELOCATABLE)
-  set(FDPASS_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+else()
   set(FDPASS_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
   set(FDPASS_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
-else()
+endif()
+set(fdpass_pc_at_install OFF)
+if(FDPASS_PKGCONFIG_RELOCATABLE AND NOT IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}"
+    AND NOT IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
   file(RELATIVE_PATH up "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
   string(REGEX REPLACE "/$" "" up "${up}")
   set(FDPASS_PC_PREFIX "\${pcfiledir}/${up}")
-  set(FDPASS_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
-  set(FDPASS_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+else()
+  set(FDPASS_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+  set(fdpass_pc_at_install ON)
 endif()
 # Threads is private to the shared library but a dependency of the static one.
 set(FDPASS_PC_LIBS_PRIVATE "${CMAKE_THREAD_LIBS_INIT}")
 configure_file(cmake/fdpass.pc.in ${PROJECT_BINARY_DIR}/fdpass.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/fdpass.pc
-  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+if(fdpass_pc_at_install)
+  # A template whose prefix line the install script fills in: configure_file
+  # does not expand the @CMAKE_INSTALL_PREFIX@ it writes.
+  set(FDPASS_PC_PREFIX "@CMAKE_INSTALL_PREFIX@")
+  configure_file(cmake/fdpass.pc.in ${PROJECT_BINARY_DIR}/fdpass.pc.install-in @ONLY)
+  # A relative --prefix is taken from the directory cmake --install runs in.
+  install(CODE "block(SCOPE_FOR VARIABLES)
+    get_filename_component(CMAKE_INSTALL_PREFIX \"\${CMAKE_INSTALL_PREFIX}\" ABSOLUTE)
+    configure_file(\"${PROJECT_BINARY_DIR}/fdpass.pc.install-in\"
+      \"${PROJECT_BINARY_DIR}/install-pc/fdpass.pc\" @ONLY)
+  endblock()")
+  install(FILES ${PROJECT_BINARY_DIR}/install-pc/fdpass.pc
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+else()
+  install(FILES ${PROJECT_BINARY_DIR}/fdpass.pc
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()
 
 install(DIRECTORY docs/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man3
   FILES_MATCHING PATTERN "*.3")

@@ -3,7 +3,8 @@
 #       -DPKG_CONFIG=... -P pkgconfig_paths.cmake
 # What `pkg-config --cflags --libs fdpass` says for a packager's install
 # (prefix /usr, multiarch libdir: system paths, so only -lfdpass), for the
-# default prefix, and for the relocatable opt-in installed under DESTDIR.
+# default prefix, for that build installed elsewhere with --prefix, and for
+# the relocatable opt-in installed under DESTDIR.
 include(${CMAKE_CURRENT_LIST_DIR}/run_checked.cmake)
 
 # pkg_flags(VAR PCDIR): pkg-config's answer for the fdpass.pc in PCDIR.
@@ -39,9 +40,17 @@ configure(${WORK}/distro -DCMAKE_INSTALL_PREFIX=/usr
 pkg_flags(got ${WORK}/distro)
 expect("prefix /usr, multiarch libdir" "${got}" "-lfdpass")
 
-configure(${WORK}/opt -DCMAKE_INSTALL_PREFIX=/opt/fdpass)
+configure(${WORK}/opt -DCMAKE_INSTALL_PREFIX=/opt/fdpass -DFDPASS_BUILD_SHARED=OFF)
 pkg_flags(got ${WORK}/opt)
 expect("prefix /opt/fdpass" "${got}" "-I/opt/fdpass/include -L/opt/fdpass/lib -lfdpass")
+# The same build installed elsewhere with --prefix: the installed fdpass.pc
+# names that prefix, as the CMake package and the man page links do.
+run(${CMAKE_COMMAND} --build ${WORK}/opt)
+file(REMOVE_RECURSE ${WORK}/moved)
+run(${CMAKE_COMMAND} --install ${WORK}/opt --prefix ${WORK}/moved)
+pkg_flags(got ${WORK}/moved/lib/pkgconfig)
+expect("prefix /opt/fdpass, installed with --prefix" "${got}"
+  "-I${WORK}/moved/include -L${WORK}/moved/lib -lfdpass")
 
 configure(${WORK}/reloc -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_INSTALL_LIBDIR=lib
   -DFDPASS_PKGCONFIG_RELOCATABLE=ON -DFDPASS_BUILD_SHARED=OFF)

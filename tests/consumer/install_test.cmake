@@ -23,17 +23,27 @@ endif()
 file(GLOB_RECURSE pcs ${prefix}/*/fdpass.pc)
 list(GET pcs 0 pc)
 get_filename_component(pcdir ${pc} DIRECTORY)
+# fdpass.pc must name the prefix given to --install, not the configured one.
+file(STRINGS ${pc} pc_prefix REGEX "^prefix=")
+if(NOT pc_prefix STREQUAL "prefix=${prefix}" AND
+    NOT pc_prefix MATCHES "^prefix=\\\${pcfiledir}/")
+  message(FATAL_ERROR "${pc}: '${pc_prefix}', expected 'prefix=${prefix}'")
+endif()
 set(ENV{PKG_CONFIG_PATH} ${pcdir})
+# The CMake package by its directory: find_package searches
+# <prefix>/lib64/cmake only where the global property
+# FIND_LIBRARY_USE_LIB64_PATHS is on, which CMake's Platform/Linux.cmake
+# turns off on Debian and Arch, so a lib64 install is not found there
+# through CMAKE_PREFIX_PATH alone.
+file(GLOB_RECURSE configs ${prefix}/*/fdpass-config.cmake)
+list(GET configs 0 config)
+get_filename_component(fdpass_dir ${config} DIRECTORY)
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${consumer}
   -G "${GENERATOR}" -DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}
-  -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${C_COMPILER}
+  -DCMAKE_PREFIX_PATH=${prefix} -Dfdpass_DIR=${fdpass_dir}
+  -DCMAKE_C_COMPILER=${C_COMPILER}
   "-DCMAKE_C_FLAGS=${C_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}"
-  -DCMAKE_BUILD_RPATH=${pcdir}/..
-  # fdpass.pc names the configured prefix, not this scratch one.  Not
-  # --define-prefix, which takes the prefix for two levels above the .pc
-  # file: with a multiarch libdir (lib/x86_64-linux-gnu, the default for
-  # prefix /usr, and Debian's) that is <prefix>/lib.
-  -DPKG_CONFIG_ARGN=--define-variable=prefix=${prefix})
+  -DCMAKE_BUILD_RPATH=${pcdir}/..)
 run(${CMAKE_COMMAND} --build ${consumer})
 run(${consumer}/consumer_cmake)
 run(${consumer}/consumer_pkgconfig)
