@@ -42,6 +42,7 @@
 #include <netinet/in.h>
 #include <netinet/in_var.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
@@ -237,6 +238,24 @@ root_rw(void)
 #endif
 }
 
+/* Whether a directory has no entry but . and .. (or cannot be read). */
+static int
+dir_empty(const char *path)
+{
+	struct dirent *de;
+	DIR *d;
+	int empty = 1;
+
+	if ((d = opendir(path)) == NULL)
+		return (1);
+	while (empty && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	closedir(d);
+	return (empty);
+}
+
 static void
 setup(void)
 {
@@ -260,10 +279,20 @@ setup(void)
 	setsid();
 	root_rw();
 	mkdir("/tmp", 01777);
+	/*
+	 * The image keeps the build tree at its host path, so a checkout
+	 * under /tmp puts the tests and their helpers in the root's /tmp:
+	 * a tmpfs mounted over it would hide them (every test exit 127).
+	 * Only an empty /tmp gets the tmpfs; otherwise the root's own,
+	 * writable since root_rw(), serves.
+	 */
+	if (!dir_empty("/tmp"))
+		printf("fdpass-guest: /tmp holds the build tree: no tmpfs on "
+		    "it (using the root)\n");
 #ifdef __NetBSD__
-	if (mount_tmpfs("/tmp", 01777) == -1)
+	else if (mount_tmpfs("/tmp", 01777) == -1)
 #else
-	if (mountfs("tmpfs", "/tmp", "tmpfs", 0) == -1)
+	else if (mountfs("tmpfs", "/tmp", "tmpfs", 0) == -1)
 #endif
 		printf("fdpass-guest: tmpfs on /tmp: %s (using the root)\n",
 		    strerror(errno));
