@@ -57,6 +57,7 @@
 
 #define RUNLIST	"/fdpass/tests.list"
 #define OUTDIR	"/tmp/fdpass-guest"
+#define TMPLINKS	"/fdpass/tmp"	/* the image's /tmp, linked into the tmpfs */
 #define MAXARGS	64
 #define MAXRE	8
 #define SHOWMAX	(64 * 1024)
@@ -238,22 +239,32 @@ root_rw(void)
 #endif
 }
 
-/* Whether a directory has no entry but . and .. (or cannot be read). */
-static int
-dir_empty(const char *path)
+/*
+ * The image keeps the build tree at its host path, where the tests and
+ * their helpers find it, except under /tmp: the tmpfs above would hide
+ * it (every test exit 127), so ci/bsd/qemu-guest.sh puts it under
+ * TMPLINKS and each entry there gets a symbolic link in /tmp.
+ */
+static void
+link_tmp(void)
 {
+	char from[PATH_MAX], to[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
-	int empty = 1;
 
-	if ((d = opendir(path)) == NULL)
-		return (1);
-	while (empty && (de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			empty = 0;
+	if ((d = opendir(TMPLINKS)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(from, sizeof from, "%s/%s", TMPLINKS, de->d_name);
+		snprintf(to, sizeof to, "/tmp/%s", de->d_name);
+		if (symlink(from, to) == -1)
+			printf("fdpass-guest: symlink %s %s: %s\n", from, to,
+			    strerror(errno));
+	}
 	closedir(d);
-	return (empty);
 }
 
 static void
@@ -279,24 +290,15 @@ setup(void)
 	setsid();
 	root_rw();
 	mkdir("/tmp", 01777);
-	/*
-	 * The image keeps the build tree at its host path, so a checkout
-	 * under /tmp puts the tests and their helpers in the root's /tmp:
-	 * a tmpfs mounted over it would hide them (every test exit 127).
-	 * Only an empty /tmp gets the tmpfs; otherwise the root's own,
-	 * writable since root_rw(), serves.
-	 */
-	if (!dir_empty("/tmp"))
-		printf("fdpass-guest: /tmp holds the build tree: no tmpfs on "
-		    "it (using the root)\n");
 #ifdef __NetBSD__
-	else if (mount_tmpfs("/tmp", 01777) == -1)
+	if (mount_tmpfs("/tmp", 01777) == -1)
 #else
-	else if (mountfs("tmpfs", "/tmp", "tmpfs", 0) == -1)
+	if (mountfs("tmpfs", "/tmp", "tmpfs", 0) == -1)
 #endif
 		printf("fdpass-guest: tmpfs on /tmp: %s (using the root)\n",
 		    strerror(errno));
 	chmod("/tmp", 01777);
+	link_tmp();
 	if (mkdir(OUTDIR, 0755) == -1 && errno != EEXIST)
 		die(OUTDIR);
 	loopback_up();
