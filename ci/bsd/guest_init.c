@@ -42,6 +42,7 @@
 #include <netinet/in.h>
 #include <netinet/in_var.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
@@ -56,6 +57,7 @@
 
 #define RUNLIST	"/fdpass/tests.list"
 #define OUTDIR	"/tmp/fdpass-guest"
+#define TMPLINKS	"/fdpass/tmp"	/* the image's /tmp, linked into the tmpfs */
 #define MAXARGS	64
 #define MAXRE	8
 #define SHOWMAX	(64 * 1024)
@@ -237,6 +239,34 @@ root_rw(void)
 #endif
 }
 
+/*
+ * The image keeps the build tree at its host path, where the tests and
+ * their helpers find it, except under /tmp: the tmpfs above would hide
+ * it (every test exit 127), so ci/bsd/qemu-guest.sh puts it under
+ * TMPLINKS and each entry there gets a symbolic link in /tmp.
+ */
+static void
+link_tmp(void)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(TMPLINKS)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(from, sizeof from, "%s/%s", TMPLINKS, de->d_name);
+		snprintf(to, sizeof to, "/tmp/%s", de->d_name);
+		if (symlink(from, to) == -1)
+			printf("fdpass-guest: symlink %s %s: %s\n", from, to,
+			    strerror(errno));
+	}
+	closedir(d);
+}
+
 static void
 setup(void)
 {
@@ -268,6 +298,7 @@ setup(void)
 		printf("fdpass-guest: tmpfs on /tmp: %s (using the root)\n",
 		    strerror(errno));
 	chmod("/tmp", 01777);
+	link_tmp();
 	if (mkdir(OUTDIR, 0755) == -1 && errno != EEXIST)
 		die(OUTDIR);
 	loopback_up();

@@ -12,7 +12,8 @@
 # command (static), the guest's init (ci/bsd/guest_init.c) into
 # $work/root/fdpass/init, writes the run list from ctest's own list into
 # $work/root/fdpass/tests.list and copies every binary of the build tree to
-# the same path under $work/root.  guest_boot ACCEL_VAR TIMEOUT_VAR
+# the same path under $work/root (under /tmp: $work/root/fdpass/tmp, see
+# image_path).  guest_boot ACCEL_VAR TIMEOUT_VAR
 # QEMU_ARGS... boots qemu-system-x86_64 with the serial console on stdout,
 # keeps it in $work/console.log and judges the guest's closing lines.
 
@@ -50,15 +51,26 @@ guest_build() {
 		-P "$FDPASS_ROOT/ci/bsd/runlist.cmake"
 	# The build tree's directories (the tests' working directories) and
 	# every binary in it (the tests exec helpers like fdpass_fd_probe by
-	# their build paths).
+	# their build paths), at the same paths in the image; except that
+	# what lies under /tmp goes to /fdpass/tmp, since the init mounts a
+	# tmpfs over /tmp: it links each entry of /fdpass/tmp into that
+	# tmpfs, so the tree is found at its host path again.
 	find "$build" -type d ! -path "*/CMakeFiles*" | while read -r d; do
-		mkdir -p "$work/root/$d"
+		mkdir -p "$(image_path "$d")"
 	done
 	find "$build" -type f -perm -u+x ! -path "*/CMakeFiles/*" ! -name '*.so*' | while read -r f; do
 		if [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ]; then
-			cp --parents "$f" "$work/root/"
+			cp "$f" "$(image_path "$f")"
 		fi
 	done
+}
+
+# image_path PATH : where the host's absolute PATH goes in the image.
+image_path() {
+	case $1 in
+	/tmp/*)	echo "$work/root/fdpass/tmp/${1#/tmp/}" ;;
+	*)	echo "$work/root$1" ;;
+	esac
 }
 
 # guest_boot NAME KVM_VAR TIMEOUT_VAR QEMU_ARGS...

@@ -6,14 +6,39 @@
 set -eu
 . "$(dirname "$0")/../lib.sh"
 
-# cross LEG DEBIAN_ARCH TRIPLE QEMU : multiarch cmocka, dynamic binaries.
+# cross LEG DEBIAN_ARCH TRIPLE QEMU : multiarch cmocka, dynamic binaries;
+# then the missing-cmocka hint.
 cross() {
 	add_architecture "$2"
-	apt_install cmake ninja-build gcc-"$3" libc6-dev-"$2"-cross qemu-user \
+	apt_install cmake ninja-build gcc-"$3" libc6-dev-"$2"-cross qemu-user dpkg-dev \
 	    libcmocka-dev:"$2" gnulib
 	configure_build_test "$1" \
 		-DCMAKE_TOOLCHAIN_FILE="$FDPASS_ROOT/cmake/toolchains/$1.cmake" \
 		-DFDPASS_TEST_CXX=OFF
+	cmocka_hint "$@"
+}
+
+# cmocka_hint LEG DEBIAN_ARCH : with the target's cmocka hidden, the
+# configure must fail naming the package that provides it for that
+# architecture (libcmocka-dev:armhf), not the host's.
+cmocka_hint() {
+	hint="$FDPASS_ROOT/build/ci/$1-cmocka-hint"
+	ma=$(dpkg-architecture -a "$2" -qDEB_HOST_MULTIARCH 2>/dev/null)
+	rm -rf "$hint"
+	if cmake -S "$FDPASS_ROOT" -B "$hint" -G Ninja -DFDPASS_REQUIRE_TESTS=ON \
+	    -DCMAKE_TOOLCHAIN_FILE="$FDPASS_ROOT/cmake/toolchains/$1.cmake" \
+	    -DFDPASS_TEST_CXX=OFF \
+	    -DCMAKE_IGNORE_PATH="/usr/include;/usr/lib/$ma" \
+	    >"$hint.log" 2>&1; then
+		echo "FAIL: configured without cmocka" >&2
+		exit 1
+	fi
+	if ! tr -s ' \n' ' ' <"$hint.log" | grep -q "apt-get install libcmocka-dev:$2)"; then
+		echo "FAIL: the missing-cmocka error does not name libcmocka-dev:$2:" >&2
+		cat "$hint.log" >&2
+		exit 1
+	fi
+	echo "cmocka hint: names libcmocka-dev:$2"
 }
 
 leg=$1
@@ -38,7 +63,11 @@ linux-musl)
 	;;
 linux-i686)	cross linux-i686 i386 i686-linux-gnu qemu-i386 ;;
 linux-armhf)	cross linux-armhf armhf arm-linux-gnueabihf qemu-arm ;;
-linux-aarch64)	cross linux-aarch64 arm64 aarch64-linux-gnu qemu-aarch64 ;;
+linux-aarch64)
+	cross linux-aarch64 arm64 aarch64-linux-gnu qemu-aarch64
+	# The README's recipe, as written: multiarch and static builds.
+	"$(dirname "$0")/readme-cross.sh"
+	;;
 linux-s390x)	cross linux-s390x s390x s390x-linux-gnu qemu-s390x ;;
 linux-riscv64)
 	# bookworm has no riscv64 archive: cmocka from source, static binaries.
@@ -50,7 +79,7 @@ linux-riscv64)
 	configure_build_test "$leg" \
 		-DCMAKE_TOOLCHAIN_FILE="$FDPASS_ROOT/cmake/toolchains/linux-riscv64.cmake" \
 		-DFDPASS_TEST_CXX=OFF -DFDPASS_BUILD_SHARED=OFF \
-		-DCMAKE_EXE_LINKER_FLAGS=-static -DFDPASS_BENCH_COUNT_ALLOCATIONS=OFF \
+		-DCMAKE_EXE_LINKER_FLAGS=-static \
 		-DCMOCKA_INCLUDE_DIR="$deps/include" \
 		-DCMOCKA_LIBRARY="$deps/lib/libcmocka-static.a"
 	;;

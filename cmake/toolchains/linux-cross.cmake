@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: ISC
 # Shared by the linux-*.cmake toolchain files: Debian's cross compilers and
 # multiarch libraries (libcmocka-dev:<arch>), tests run under qemu-user.
-# The including file sets FDPASS_CROSS_TRIPLE and FDPASS_QEMU (empty: the
+# The including file sets FDPASS_CROSS_TRIPLE, FDPASS_DEBIAN_ARCH (the
+# multiarch name, for the missing-package hints) and FDPASS_QEMU (empty: the
 # binaries run natively).
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_C_COMPILER ${FDPASS_CROSS_TRIPLE}-gcc)
