@@ -8,13 +8,15 @@
 set(word "shared")
 set(patterns "${word}/spec" "../${word}")
 # The top level first: build trees (build/, whose CI roots hold a /proc
-# and a /sys) and git's own files are not the project's text, and are
-# never walked.
+# and a /sys; any directory with a CMakeCache.txt, as a package build's
+# obj-*) and git's own files are not the project's text, and are never
+# walked.
 file(GLOB top LIST_DIRECTORIES true RELATIVE ${SOURCE_DIR} ${SOURCE_DIR}/*
   ${SOURCE_DIR}/.[!.]*)
 set(files "")
 foreach(t IN LISTS top)
-  if(t MATCHES "^(build.*|\\.git|\\.ci)$")
+  if(t MATCHES "^(build.*|\\.git|\\.ci)$"
+      OR EXISTS ${SOURCE_DIR}/${t}/CMakeCache.txt)
     continue()
   endif()
   if(IS_DIRECTORY ${SOURCE_DIR}/${t})
