@@ -77,6 +77,17 @@ cli_usage_error(const char *context, const char *fmt, ...)
 }
 
 int
+cli_value_error(const char *context, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_error(context, fmt, ap);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+int
 cli_bad_argument(const char *command, const char *arg)
 {
 	if (arg[0] == '-' && arg[1] != '\0')

@@ -25,8 +25,21 @@ void cli_usage(FILE *to);
  */
 int cli_error(const char *context, const char *fmt, ...) CLI_PRINTF(2, 3);
 
-/* The same, then the usage, on stderr.  Returns EXIT_USAGE. */
+/*
+ * Two kinds of usage error, both exit status 2.  When the words do not fit
+ * the command's grammar (an unknown command or option, an operand missing
+ * or one too many, an option without its argument, options that exclude
+ * or need each other), the usage follows the message: it shows the shape.
+ * When an argument is in its place but its value is wrong (a bad NAME,
+ * descriptor, address, number or user), the message alone says what is
+ * wrong, and twenty lines of usage after it would only bury it.
+ */
+/* The message, then the usage, on stderr.  Returns EXIT_USAGE. */
 int cli_usage_error(const char *context, const char *fmt, ...)
+    CLI_PRINTF(2, 3);
+
+/* The message alone, on stderr.  Returns EXIT_USAGE. */
+int cli_value_error(const char *context, const char *fmt, ...)
     CLI_PRINTF(2, 3);
 
 /*

@@ -261,8 +261,13 @@ demo_parent(struct demo *d, pid_t child)
 	    d->channel[0], note, fds[0], fds[1], fds[2], n);
 	if (waitpid(child, &status, 0) == -1)
 		return fail("waitpid");
+	/* Says which, as a shell would: a signal is no failure of its own. */
+	if (WIFSIGNALED(status))
+		return cli_error(role->context, "the child was killed by "
+		    "signal %d", WTERMSIG(status));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return fail_plain("the child failed");
+		return cli_error(role->context, "the child exited with "
+		    "status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	/* Close our copies of the write ends so reads end at EOF. */
 	close(d->pipe[1]);
 	d->pipe[1] = -1;

@@ -77,7 +77,7 @@ parse_seconds(const char *arg, unsigned *seconds)
 	v = strtoul(arg, &end, 10);
 	if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 ||
 	    v == 0 || v > READY_TIMEOUT_MAX_S)
-		return cli_usage_error(CONTEXT, "--ready-timeout needs 1 to "
+		return cli_value_error(CONTEXT, "--ready-timeout needs 1 to "
 		    "%lu seconds, not '%s'", (unsigned long)READY_TIMEOUT_MAX_S,
 		    arg);
 	*seconds = (unsigned)v;

@@ -43,18 +43,18 @@ parse_retrieve_rule(struct hold_config *c, char *arg)
 	const char *problem;
 
 	if (c->retrieve_count == HOLD_RETRIEVE_RULES_MAX)
-		return cli_usage_error(CONTEXT, "more than %d "
+		return cli_value_error(CONTEXT, "more than %d "
 		    "--allow-retrieve", HOLD_RETRIEVE_RULES_MAX);
 	if ((colon = strchr(arg, ':')) == NULL)
-		return cli_usage_error(CONTEXT, "--allow-retrieve needs "
+		return cli_value_error(CONTEXT, "--allow-retrieve needs "
 		    "USER:NAME, not '%s'", arg);
 	*colon = '\0';
 	if ((problem = holder_name_problem(colon + 1,
 	    strlen(colon + 1))) != NULL)
-		return cli_usage_error(CONTEXT, "--allow-retrieve: bad name: "
+		return cli_value_error(CONTEXT, "--allow-retrieve: bad name: "
 		    "%s", problem);
 	if (parse_uid(arg, &c->retrieve_uids[c->retrieve_count]) == -1)
-		return cli_usage_error(CONTEXT, "no such user '%s'", arg);
+		return cli_value_error(CONTEXT, "no such user '%s'", arg);
 	c->retrieve_names[c->retrieve_count++] = colon + 1;
 	return 0;
 }
@@ -76,11 +76,11 @@ parse_options(struct hold_config *c, int argc, char **argv)
 				return cli_usage_error(CONTEXT,
 				    "--allow-uid needs a UID");
 			if (c->allowed_count == HOLD_ALLOWED_UIDS_MAX)
-				return cli_usage_error(CONTEXT, "more than %d "
+				return cli_value_error(CONTEXT, "more than %d "
 				    "--allow-uid", HOLD_ALLOWED_UIDS_MAX);
 			if (parse_uid(argv[i],
 			    &c->allowed_uids[c->allowed_count++]) == -1)
-				return cli_usage_error(CONTEXT, "no such user "
+				return cli_value_error(CONTEXT, "no such user "
 				    "'%s'", argv[i]);
 		} else if (strcmp(argv[i], "--allow-retrieve") == 0) {
 			if (++i == argc)

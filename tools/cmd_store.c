@@ -45,7 +45,7 @@ parse_fd(const char *arg, int *fd)
 	v = strtol(arg, &end, 10);
 	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 ||
 	    v > INT_MAX)
-		return cli_usage_error(CONTEXT, "--fd needs a descriptor "
+		return cli_value_error(CONTEXT, "--fd needs a descriptor "
 		    "number, not '%s'", arg);
 	*fd = (int)v;
 	return 0;
@@ -154,7 +154,7 @@ listen_tcp(const char *spec, int *fd)
 
 	if (strlen(spec) >= sizeof copy ||
 	    split_host_port(strcpy(copy, spec), &host, &port) == -1)
-		return cli_usage_error(CONTEXT, "--listen tcp:%s: expected "
+		return cli_value_error(CONTEXT, "--listen tcp:%s: expected "
 		    "tcp:HOST:PORT or tcp:[IPV6]:PORT", spec);
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -182,7 +182,7 @@ listen_unix(const char *path, int *fd)
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	if (path[0] == '\0' || strlen(path) >= sizeof sun.sun_path)
-		return cli_usage_error(CONTEXT, "--listen unix:PATH: the path "
+		return cli_value_error(CONTEXT, "--listen unix:PATH: the path "
 		    "must have 1 to %zu bytes", sizeof sun.sun_path - 1);
 	memcpy(sun.sun_path, path, strlen(path));
 	if ((*fd = listen_on(AF_UNIX, (struct sockaddr *)&sun,
@@ -208,7 +208,7 @@ descriptor_to_store(const struct store_options *o, int *fd, int *opened)
 		return listen_tcp(o->listen_spec + 4, fd);
 	if (strncmp(o->listen_spec, "unix:", 5) == 0)
 		return listen_unix(o->listen_spec + 5, fd);
-	return cli_usage_error(CONTEXT, "--listen %s: expected tcp:HOST:PORT "
+	return cli_value_error(CONTEXT, "--listen %s: expected tcp:HOST:PORT "
 	    "or unix:PATH", o->listen_spec);
 }
 

@@ -62,3 +62,26 @@ while [ "$i" -le "$count" ]; do
 	i=$((i + 1))
 done
 echo "fresh-debian: the README's $count commands passed as root in a fresh bookworm root"
+
+# Setup starts no service: ci/setup-debian.sh installed lighttpd, whose
+# package would start a web server on port 80 (in a chroot, through
+# /etc/init.d: on this machine's network).  No lighttpd runs in the root,
+# none is enabled for boot, and the temporary policy-rc.d is gone.
+bad=0
+for p in /proc/[0-9]*; do
+	[ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] || continue
+	if [ "$(cat "$p/comm" 2>/dev/null)" = lighttpd ]; then
+		echo "fresh-debian: a lighttpd runs after setup: pid ${p#/proc/}" >&2
+		bad=1
+	fi
+done
+for f in "$root"/etc/rc[2-5].d/S*lighttpd \
+    "$root"/etc/systemd/system/multi-user.target.wants/lighttpd.service \
+    "$root"/usr/sbin/policy-rc.d; do
+	if [ -e "$f" ] || [ -L "$f" ]; then
+		echo "fresh-debian: left by setup: ${f#"$root"}" >&2
+		bad=1
+	fi
+done
+[ "$bad" -eq 0 ] || exit 1
+echo "fresh-debian: no service started or enabled by setup"

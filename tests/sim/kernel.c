@@ -5,7 +5,8 @@
  * where one exists), and the seams that route the library's calls to the
  * model.  Descriptors, data and signals are Linux's own; host.c carries
  * them.  "real 14.2" marks a fact observed on a real FreeBSD 14.2-BETA1
- * kernel, "real NetBSD 9.1" likewise (shared/spec/os-semantics.md §0b).
+ * kernel, "real NetBSD 9.1" likewise: docs/portability.md says how each
+ * kind of fact is known and gives each its kernel source.
  */
 #include "kernel.h"
 

@@ -35,7 +35,7 @@ holder_client_parse_uid(const char *context, const char *arg, uid_t *uid)
 	v = strtoul(arg, &end, 10);
 	if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 ||
 	    (uid_t)v != v || (uid_t)v == HOLDER_UID_NONE)
-		return cli_usage_error(context, "--holder-uid needs a numeric "
+		return cli_value_error(context, "--holder-uid needs a numeric "
 		    "uid, not '%s'", arg);
 	*uid = (uid_t)v;
 	return 0;
@@ -169,7 +169,7 @@ holder_client_check_name(const char *context, const char *name)
 	const char *problem;
 
 	if ((problem = holder_name_problem(name, strlen(name))) != NULL)
-		return cli_usage_error(context, "bad name '%s': %s", name,
+		return cli_value_error(context, "bad name '%s': %s", name,
 		    problem);
 	return 0;
 }
