@@ -233,8 +233,10 @@ test_other_uid_cannot_lock_owner_out(void **state)
 		}
 		if (write(count[1], &admitted, 1) != 1)
 			_exit(13);
-		/* Keeps them open until the parent has asked. */
-		(void)read(done[0], &byte, 1);
+		/* Keeps them open until the parent has asked (end of file
+		   or a byte: either way, the parent is done). */
+		if (read(done[0], &byte, 1) == -1)
+			_exit(14);
 		_exit(0);
 	}
 	xclose(done[0]);
