@@ -28,12 +28,14 @@ LDFLAGS_H="-Wl,-z,relro -Wl,-z,now"
 # own (a minute or more each; the linux-x86_64 legs run them), to keep
 # the leg short.
 slow='^(install_library_kinds|pkgconfig_paths)$'
+# configure_build sets $leg to its argument: each build's own name.
 for cc in gcc clang; do
+	name=hardened-$cc
 	echo "hardened: $cc: $CPPFLAGS_H $CFLAGS_H $LDFLAGS_H"
 	CFLAGS="$CPPFLAGS_H $CFLAGS_H" LDFLAGS="$LDFLAGS_H" \
-	    configure_build "$leg-$cc" -DCMAKE_C_COMPILER="$cc" \
+	    configure_build "$name" -DCMAKE_C_COMPILER="$cc" \
 		-DCMAKE_BUILD_TYPE=None -DFDPASS_TEST_CXX=OFF
-	(cd "$FDPASS_ROOT/build/ci/$leg-$cc" &&
+	(cd "$FDPASS_ROOT/build/ci/$name" &&
 	    ctest -j "$JOBS" --timeout 300 --output-on-failure \
 		--no-tests=error -E "$slow")
 done
