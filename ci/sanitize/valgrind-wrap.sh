@@ -17,13 +17,17 @@ leaks=$(awk '
 	/== Open [^:]* [0-9]+:/ { fd = $0; getline;
 		if ($0 !~ /inherited from parent/) print fd }
 ' "$log")
-if [ "$rc" -ne 0 ] || [ -n "$leaks" ]; then
+# The log is shown for what valgrind found (99: --error-exitcode), a
+# death by signal, or a leaked descriptor; a program's own exit status
+# (a usage error's 2, say) passes through as it is, its output untouched,
+# so that tests of exact output hold under the wrapper too.
+if [ "$rc" -eq 99 ] || [ "$rc" -ge 128 ] || [ -n "$leaks" ]; then
 	cat "$log" >&2
 	[ -n "$leaks" ] && printf 'valgrind: descriptors opened and never closed:\n%s\n' "$leaks" >&2
 	rm -f "$log"
 	[ "$rc" -ne 0 ] && exit "$rc"
 	exit 98
 fi
-grep -E 'ERROR SUMMARY|FILE DESCRIPTORS' "$log" | head -2
+[ "$rc" -eq 0 ] && grep -E 'ERROR SUMMARY|FILE DESCRIPTORS' "$log" | head -2
 rm -f "$log"
-exit 0
+exit "$rc"
