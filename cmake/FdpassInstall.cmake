@@ -89,7 +89,32 @@ foreach(link fdpass_sock_pair fdpass_sock_sendmsg fdpass_sock_recvmsg)
   install(CODE "file(CREATE_LINK fdpass_sock_init.3 \"\$ENV{DESTDIR}${man3}/${link}.3\" SYMBOLIC)
     message(STATUS \"Installing: \$ENV{DESTDIR}${man3}/${link}.3 -> fdpass_sock_init.3\")")
 endforeach()
+
+# The documents a user of the installed library and command reads, beside
+# LICENSE in the DOCDIR (share/doc/fdpass): what the calls guarantee, the
+# per-OS facts they rest on (guarantees.md links to portability.md, in the
+# same directory), the ABI policy, and, with the command, the holder's
+# protocol and restart recipe that fdpass(1) refers to.
+install(FILES docs/guarantees.md docs/portability.md docs/abi-policy.md
+  DESTINATION ${CMAKE_INSTALL_DOCDIR})
 if(FDPASS_BUILD_TOOLS)
-  install(DIRECTORY docs/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
-    FILES_MATCHING PATTERN "*.1")
+  install(FILES docs/holder.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+  # fdpass(1) names docs/holder.md, the path in the source tree; the
+  # installed page names the installed file instead.  That path depends on
+  # the prefix of the install, which `cmake --install --prefix` may change
+  # after the configure, so the page is written at install time (as
+  # fdpass.pc is).  DESTDIR is not part of it.
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_DOCDIR}")
+    set(docdir "${CMAKE_INSTALL_DOCDIR}")
+  else()
+    set(docdir "\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DOCDIR}")
+  endif()
+  install(CODE "block(SCOPE_FOR VARIABLES)
+    get_filename_component(CMAKE_INSTALL_PREFIX \"\${CMAKE_INSTALL_PREFIX}\" ABSOLUTE)
+    file(READ \"${PROJECT_SOURCE_DIR}/docs/man/fdpass.1\" page)
+    string(REPLACE \".Pa docs/holder.md\" \".Pa ${docdir}/holder.md\" page \"\${page}\")
+    file(WRITE \"${PROJECT_BINARY_DIR}/install-man/fdpass.1\" \"\${page}\")
+  endblock()")
+  install(FILES ${PROJECT_BINARY_DIR}/install-man/fdpass.1
+    DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 endif()
