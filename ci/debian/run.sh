@@ -3,13 +3,23 @@
 # usage: ci/debian/run.sh debian-package | debian-package-arm64
 # The Debian packages (packaging/debian, packaging/build-deb.sh), built from
 # the committed tree into build/ci/LEG/out:
-#   debian-package        native: dpkg-buildpackage -b with the whole test
-#       suite (dh_auto_test), the source package too; lintian --pedantic
-#       on both must show no E: or W:; then the .debs are installed with
-#       apt-get into a fresh bookworm root (ci/lib-root.sh) with gcc,
-#       pkg-config and cmake, where tests/consumer is built and run with
-#       pkg-config and with find_package(fdpass), and `fdpass info` runs
-#       (ci/debian/installed-check.sh).
+#   debian-package        native, as a Debian build daemon would: HEAD's
+#       release tarball (scripts/release-tarball.sh) unpacked in a fresh
+#       bookworm root (ci/lib-root.sh) that has only what
+#       `apt-get build-dep` installs from packaging/debian/control (and no
+#       git), where an unprivileged user runs packaging/build-deb.sh
+#       --source from the unpacked tree with the tarball beside it:
+#       dpkg-buildpackage -b with the whole test suite (dh_auto_test) and
+#       the source package, whose .orig.tar.gz must be the release
+#       tarball's bytes.  The test log must show abi_check,
+#       holder_sd_notify and cli_demo_child_killed passed, and no test
+#       skipped but those docs/packaging.md names.  lintian --pedantic on
+#       the packages must show no E: or W:; then the .debs are installed
+#       with apt-get into another fresh root with gcc, pkg-config and
+#       cmake, where tests/consumer is built and run with pkg-config and
+#       with find_package(fdpass), `fdpass info` runs
+#       (ci/debian/installed-check.sh), and every document a manual page
+#       names is installed (packaging/check-doc-paths.sh).
 #   debian-package-arm64  cross-built for arm64 twice: with the test suite
 #       under qemu-aarch64, and with DEB_BUILD_OPTIONS=nocheck and the
 #       nocheck profile; each checked with lintian, file and readelf -h
@@ -85,28 +95,104 @@ contents() {
 	rm -rf "$1/c" "$1/c.elf"
 }
 
-build_deps="dpkg-dev debhelper lintian cmake gnulib mandoc mount pkgconf git xz-utils file binutils"
+# The tests a package build may skip, each for a reason docs/packaging.md
+# gives ("Tests in the package build"), and those that must pass in it.
+may_skip="holder_lighttpd_restart cli_demo_cannot_count"
+must_pass="abi_check holder_sd_notify cli_demo_child_killed"
+
+# test_log_check LOG : ctest's output in a package build log against the
+# two lists above.
+test_log_check() {
+	summary=$(grep -E '[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$1" | tail -n 1)
+	[ -n "$summary" ] || { echo "no ctest summary in $1: did dh_auto_test run?"; return 1; }
+	skipped=$(sed -n 's/^[[:space:]]*[0-9][0-9]* - \([^ ]*\) (\(Skipped\|Disabled\|Not Run\))$/\1/p' "$1")
+	echo "package build: $summary; skipped: ${skipped:-none}"
+	rc=0
+	for t in $skipped; do
+		case " $may_skip " in
+		*" $t "*) echo "    skipped, as it may be: $t: $(test_reason "$1" "$t")" ;;
+		*) echo "    skipped, and it must not be: $t: $(test_reason "$1" "$t")"; rc=1 ;;
+		esac
+	done
+	for t in $must_pass; do
+		if grep -Eq "Test +#[0-9]+: $t \.+ +Passed" "$1"; then
+			echo "    passed, as it must: $t"
+		else
+			echo "    did not run and pass: $t$(grep -q "Test +#[0-9]*: $t " "$1" || echo ' (not registered)')"
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+# test_reason LOG TEST : the SKIPPED line the test printed, if any.
+test_reason() {
+	awk -v t="$2" '
+		$0 ~ "Test +#[0-9]+: " t " " { on = 1 }
+		on && /SKIPPED|skip/ { sub(/^[0-9]+: /, ""); print; exit }
+		on && /Test +#[0-9]+: / && $0 !~ "Test +#[0-9]+: " t " " { exit }' "$1"
+}
+
 case "$leg" in
 debian-package)
-	# shellcheck disable=SC2086 # a list of words
-	apt_install $build_deps build-essential libcmocka-dev
-	echo "--- packaging/build-deb.sh --source (native, tests run)"
-	"$FDPASS_ROOT/packaging/build-deb.sh" --source "$out"
-	ls -l "$out"
-	lintian_check "$out"/*.changes "$out"/*.dsc
-	arch=$(dpkg --print-architecture)
-
-	# The .debs installed into a fresh bookworm root, as a user would.
-	apt_install mmdebstrap
+	apt_install dpkg-dev lintian git xz-utils file binutils mmdebstrap
 	# shellcheck source=../lib-root.sh
 	. "$FDPASS_ROOT/ci/lib-root.sh"
+	arch=$(dpkg --print-architecture)
+
+	# HEAD's release tarball, as docs/releasing.md makes it.
+	FDPASS_RELEASE_ALLOW_DIRTY=1 "$FDPASS_ROOT/scripts/release-tarball.sh" \
+		"$work/release" 2>&1
+	tarball=$(cd "$work/release" && ls libfdpass-*.tar.gz)
+	release=${tarball%.tar.gz}
+	upstream=${release#libfdpass-}
+
+	# Built in a fresh root with the Build-Depends alone, by a user who is
+	# not root (as on a build daemon), from the unpacked release tarball.
+	(
+	root_setup "$leg-build" "$work/build-root"
+	echo "--- in a fresh root: apt-get build-dep (packaging/debian/control)"
+	if ! root_run "apt-get -o DPkg::Lock::Timeout=600 update -qq"; then
+		echo "ci: SKIP: apt-get update failed in the root (package mirror)" >&2
+		exit "$CI_SKIP"
+	fi
+	echo 'builder:x:2000:2000:package builder:/build:/bin/sh' >>"$root/etc/passwd"
+	echo 'builder:x:2000:' >>"$root/etc/group"
+	mkdir -p "$root/build/ctl"
+	cp "$work/release/$tarball" "$root/build/"
+	tar -x -z -f "$work/release/$tarball" -C "$root/build"
+	cp -R "$root/build/$release/packaging/debian" "$root/build/ctl/debian"
+	chown -R 2000:2000 "$root/build"
+	root_run "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+	    build-dep -y -qq --no-install-recommends /build/ctl/ >/tmp/apt.log 2>&1 ||
+	    { tail -n 30 /tmp/apt.log; exit 1; }"
+	root_run "command -v git" && { echo "git is in the build root"; exit 1; }
+	echo "--- in the root, as builder: cd $release && packaging/build-deb.sh --source /build/out"
+	rc=0
+	root_run "cd /build/$release && setpriv --reuid=2000 --regid=2000 --clear-groups \
+	    env HOME=/build USER=builder LOGNAME=builder packaging/build-deb.sh --source /build/out" \
+	    >"$work/build.log" 2>&1 || rc=$?
+	cat "$work/build.log"
+	[ "$rc" -eq 0 ] || { echo "packaging/build-deb.sh failed in the root ($rc)"; exit 1; }
+	mkdir -p "$out"
+	cp "$root"/build/out/* "$out/"
+	)
+	ls -l "$out"
+	cmp "$out/libfdpass_$upstream.orig.tar.gz" "$work/release/$tarball" || {
+		echo "libfdpass_$upstream.orig.tar.gz is not the release tarball $tarball"; exit 1; }
+	echo "libfdpass_$upstream.orig.tar.gz is the release tarball $tarball, byte for byte"
+	test_log_check "$work/build.log"
+	lintian_check "$out"/*.changes "$out"/*.dsc
+
+	# The .debs installed into a fresh bookworm root, as a user would.
 	root_setup "$leg" "$work"
 	mkdir -p "$root/tmp/debs" "$root/tmp/consumer"
 	cp "$out/libfdpass0_"*"_$arch.deb" "$out/libfdpass-dev_"*"_$arch.deb" \
 	    "$out/fdpass_"*"_$arch.deb" "$root/tmp/debs/"
 	cp "$FDPASS_ROOT/tests/consumer/consumer.c" \
 	    "$FDPASS_ROOT/tests/consumer/CMakeLists.txt" "$root/tmp/consumer/"
-	cp "$FDPASS_ROOT/ci/debian/installed-check.sh" "$root/tmp/"
+	cp "$FDPASS_ROOT/ci/debian/installed-check.sh" \
+	    "$FDPASS_ROOT/packaging/check-doc-paths.sh" "$root/tmp/"
 	echo "--- in the root: apt-get install ./*.deb gcc libc6-dev make pkg-config cmake"
 	if ! root_run "apt-get -o DPkg::Lock::Timeout=600 update -qq"; then
 		echo "ci: SKIP: apt-get update failed in the root (package mirror)" >&2
@@ -117,11 +203,14 @@ debian-package)
 	    >/tmp/apt.log 2>&1 || { tail -n 30 /tmp/apt.log; exit 1; }"
 	root_run "dpkg-query -W libfdpass0 libfdpass-dev fdpass"
 	root_run "sh /tmp/installed-check.sh /tmp/consumer /tmp/consumer-build"
+	echo "--- the documents the installed manual pages name"
+	root_run "sh /tmp/check-doc-paths.sh /"
 	;;
 debian-package-arm64)
 	add_architecture arm64
-	# shellcheck disable=SC2086 # a list of words
-	apt_install $build_deps crossbuild-essential-arm64 libcmocka-dev:arm64 qemu-user
+	apt_install dpkg-dev debhelper lintian cmake gnulib mandoc mount pkgconf git \
+	    xz-utils file binutils abigail-tools strace \
+	    crossbuild-essential-arm64 libcmocka-dev:arm64 qemu-user
 	echo "--- packaging/build-deb.sh --arch arm64 (tests under qemu-aarch64)"
 	"$FDPASS_ROOT/packaging/build-deb.sh" --arch arm64 "$out/check"
 	ls -l "$out/check"
