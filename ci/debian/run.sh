@@ -143,8 +143,8 @@ debian-package)
 	# HEAD's release tarball, as docs/releasing.md makes it.
 	FDPASS_RELEASE_ALLOW_DIRTY=1 "$FDPASS_ROOT/scripts/release-tarball.sh" \
 		"$work/release" 2>&1
-	tarball=$(cd "$work/release" && ls libfdpass-*.tar.gz)
-	release=${tarball%.tar.gz}
+	rel_tgz=$(cd "$work/release" && ls libfdpass-*.tar.gz)
+	release=${rel_tgz%.tar.gz}
 	upstream=${release#libfdpass-}
 
 	# Built in a fresh root with the Build-Depends alone, by a user who is
@@ -159,8 +159,8 @@ debian-package)
 	echo 'builder:x:2000:2000:package builder:/build:/bin/sh' >>"$root/etc/passwd"
 	echo 'builder:x:2000:' >>"$root/etc/group"
 	mkdir -p "$root/build/ctl"
-	cp "$work/release/$tarball" "$root/build/"
-	tar -x -z -f "$work/release/$tarball" -C "$root/build"
+	cp "$work/release/$rel_tgz" "$root/build/"
+	tar -x -z -f "$work/release/$rel_tgz" -C "$root/build"
 	cp -R "$root/build/$release/packaging/debian" "$root/build/ctl/debian"
 	chown -R 2000:2000 "$root/build"
 	root_run "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
@@ -178,9 +178,9 @@ debian-package)
 	cp "$root"/build/out/* "$out/"
 	)
 	ls -l "$out"
-	cmp "$out/libfdpass_$upstream.orig.tar.gz" "$work/release/$tarball" || {
-		echo "libfdpass_$upstream.orig.tar.gz is not the release tarball $tarball"; exit 1; }
-	echo "libfdpass_$upstream.orig.tar.gz is the release tarball $tarball, byte for byte"
+	cmp "$out/libfdpass_$upstream.orig.tar.gz" "$work/release/$rel_tgz" || {
+		echo "libfdpass_$upstream.orig.tar.gz is not the release tarball $rel_tgz"; exit 1; }
+	echo "libfdpass_$upstream.orig.tar.gz is the release tarball $rel_tgz, byte for byte"
 	test_log_check "$work/build.log"
 	lintian_check "$out"/*.changes "$out"/*.dsc
 
