@@ -370,47 +370,83 @@ set_cloexec(const int *fds, size_t n, int cloexec)
 }
 
 /*
- * NetBSD's peek (SIM_PEEK_FREES_SHORT): the kernel's copy of each control
- * message, SCM_RIGHTS as file pointers, goes out whole or not at all
- * (copyout_msg_control); an SCM_RIGHTS copy that does not fit, and every
- * one after it, meets free_rights (free_control_mbuf), which takes the
- * pointers for descriptor numbers.  Counted as the kernel bug it is.
+ * The kernel's own copy of the control at the head of sock's queue, as a
+ * peek copies it out: SCM_RIGHTS as the kernel holds it, a pointer a
+ * descriptor (FreeBSD unp_internalize: struct filedescent *; NetBSD:
+ * file_t *; xnu: struct fileglob *), zero-filled here as xnu does and as
+ * no caller may read it anyway.  xnu (copyout_control) and DragonFly
+ * (sys_recvmsg) cut the copy at the buffer's end, MSG_CTRUNC.  FreeBSD
+ * (kern_recvit) copies each message whole and stops, MSG_CTRUNC, at the
+ * first that does not fit (its m_dispose_extcontrolm closes only
+ * MT_EXTCONTROL, externalized rights, which a peeked copy is not; real
+ * 14.2: 7 descriptors into 64 bytes give 0 bytes and MSG_CTRUNC).  NetBSD
+ * (copyout_msg_control) stops at an SCM_RIGHTS copy that does not fit,
+ * MSG_CTRUNC, and free_control_mbuf runs free_rights on it and on every
+ * one after it, which takes the pointers for descriptor numbers: counted
+ * as the kernel bug it is (sim_stats.peek_free_rights; real 9.1: 0 bytes
+ * and MSG_CTRUNC from 7 descriptors on).  OpenBSD
+ * (soreceive) skips SCM_RIGHTS ("don't leak internalized SCM_RIGHTS
+ * msgs"), without MSG_CTRUNC.
  */
 static void
-netbsd_peek_cleanup(int sock, const struct msghdr *mh)
+peek_control(int sock, struct msghdr *mh)
 {
 	static struct sim_control ctl;
-	size_t i, room = mh->msg_controllen, need;
-	int past = room == 0;
+	unsigned char *out = mh->msg_control;
+	size_t i, room = mh->msg_controllen, pos = 0, need, payload, k;
+	const struct sim_item *it;
+	struct cmsghdr h;
+	int rights, stopped = 0;
 
 	memset(&ctl, 0, sizeof ctl);
-	if (sim_host_peek_blob(sock, &ctl, sizeof ctl) == 0)
-		return;
+	(void)sim_host_peek_blob(sock, &ctl, sizeof ctl);
+	mh->msg_controllen = 0;
+	if (out == NULL)
+		return;		/* recvit: no controlp, nothing copied */
 	for (i = 0; i < ctl.nitems; i++) {
-		need = ctl.item[i].type == SCM_RIGHTS ?
-		    CMSG_SPACE(ctl.item[i].nfds * sizeof(void *)) :
-		    CMSG_SPACE(ctl.item[i].len);
-		if (!past && need > room)
-			past = 1;
-		if (past && ctl.item[i].type == SCM_RIGHTS) {
-			sim_stats.peek_free_rights++;
-			return;
+		it = &ctl.item[i];
+		rights = it->level == SOL_SOCKET && it->type == SCM_RIGHTS;
+		if (rights && sim_os.peek_rights == SIM_PEEK_SKIPS)
+			continue;
+		payload = rights ? it->nfds * sizeof(void *) : it->len;
+		need = CMSG_SPACE(payload);
+		if (stopped || pos + need > room) {
+			if (!stopped)
+				mh->msg_flags |= MSG_CTRUNC;
+			if (sim_os.peek_rights == SIM_PEEK_FREES_SHORT) {
+				if (rights) {
+					sim_stats.peek_free_rights++;
+					stopped = 1;
+					continue;
+				}
+				if (stopped)
+					continue;
+			} else if (sim_os.truncation ==
+			    SIM_TRUNC_CLOSE_WHOLE || stopped)
+				break;
+			stopped = 1;
+			need = room - pos;	/* a raw cut */
 		}
-		if (!past)
-			room -= need;
+		memset(&h, 0, sizeof h);
+		h.cmsg_len = (socklen_t)CMSG_LEN(payload);
+		h.cmsg_level = it->level;
+		h.cmsg_type = it->type;
+		memset(out + pos, 0, need);
+		k = need < sizeof h ? need : sizeof h;
+		memcpy(out + pos, &h, k);
+		if (!rights && need > CMSG_LEN(0))
+			memcpy(out + pos + CMSG_LEN(0), it->data,
+			    need - CMSG_LEN(0) < it->len ?
+			    need - CMSG_LEN(0) : it->len);
+		pos += need;
 	}
+	mh->msg_controllen = pos;
 }
 
 /*
- * MSG_PEEK copies and installs nothing: FreeBSD hands out a copy of the
- * kernel's own control data (soreceive_generic,
- * uipc_soreceive_stream_or_seqpacket: the MSG_PEEK branch, "kernel
- * pointers" seen on a real 14.2 kernel), xnu zero-filled SCM_RIGHTS
- * (sopeek_scm_rights), NetBSD a copy (netbsd_peek_cleanup above).  Either
- * way the caller sees that control is there; its contents are no
- * descriptors, so the model writes an empty SCM_RIGHTS header.  OpenBSD
- * skips SCM_RIGHTS altogether (sim_os.peek_rights).  Kept data is peeked as
- * it is, with the control kept with it (FreeBSD 15).
+ * MSG_PEEK installs nothing: the kernel's control is copied as it is
+ * (peek_control).  Kept data is peeked as it is; the control kept with it
+ * (FreeBSD 15) shows as an SCM_RIGHTS header.
  */
 static ssize_t
 peek(int sock, struct msghdr *mh, int flags)
@@ -422,22 +458,22 @@ peek(int sock, struct msghdr *mh, int flags)
 	ssize_t n;
 
 	mh->msg_flags = 0;
-	if (st != NULL) {
-		n = (ssize_t)copy_to_iov(mh, st->data, st->len);
-		has_control = st->ctl.nitems > 0;
-		sender_name(mh, 0);
-	} else {
+	if (st == NULL) {
 		n = sim_host_peek(sock, flags & MSG_DONTWAIT, data,
 		    sizeof data, &has_control);
 		if (n == -1)
 			return -1;
 		n = (ssize_t)copy_to_iov(mh, data, (size_t)n);
 		sender_name(mh, sim_socket_type(sock) == SOCK_DGRAM);
-		if (has_control && mh->msg_control != NULL &&
-		    sim_os.peek_rights == SIM_PEEK_FREES_SHORT)
-			netbsd_peek_cleanup(sock, mh);
+		if (has_control)
+			peek_control(sock, mh);
+		else
+			mh->msg_controllen = 0;
+		return n;
 	}
-	if (!has_control || sim_os.peek_rights == SIM_PEEK_SKIPS) {
+	n = (ssize_t)copy_to_iov(mh, st->data, st->len);
+	sender_name(mh, 0);
+	if (st->ctl.nitems == 0) {
 		mh->msg_controllen = 0;
 		return n;
 	}

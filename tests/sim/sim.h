@@ -46,7 +46,8 @@ enum sim_noname {
 
 /* recvmsg with MSG_PEEK: what becomes of SCM_RIGHTS at the head. */
 enum sim_peek_rights {
-	SIM_PEEK_COPIES,	/* FreeBSD, DragonFly, xnu: a copy, nothing installed */
+	SIM_PEEK_COPIES,	/* FreeBSD, DragonFly, xnu: a copy, cut as
+				   sim_os.truncation cuts, nothing installed */
 	SIM_PEEK_SKIPS,		/* OpenBSD: left out, no MSG_CTRUNC */
 	SIM_PEEK_FREES_SHORT	/* NetBSD: a copy; cut short, free_rights on it */
 };
