@@ -292,7 +292,8 @@ cut_record(const struct fdpass__sockview *v, const struct msghdr *request,
 	size_t i, room = 0;
 	ssize_t k;
 
-	if (!FDPASS__OS_RECORD_CUT(fdpass__view_type(v), v->learned) ||
+	/* v->type: a successful receive never asks the kernel what it is. */
+	if (!FDPASS__OS_RECORD_CUT(v->type, v->learned) ||
 	    (mh->msg_flags & (MSG_EOR | MSG_TRUNC)))
 		return;
 	for (i = 0; i < (size_t)request->msg_iovlen; i++)

@@ -1591,6 +1591,32 @@ seqpacket_record_cut(void **state)
 	xclose_all(sv, 2);
 }
 
+/*
+ * A receive that goes well makes one recvmsg and asks the kernel nothing,
+ * in either form (the fd calls may ask only on the error paths that need
+ * the type).
+ */
+static void
+plain_receive_asks_nothing(void **state)
+{
+	int sv[2], fd = -5, before, calls;
+	char buf[8];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+	struct fdpass_msg msg = { .iov = &iov, .iovcnt = 1, .fds = &fd,
+	    .nfds = 1 };
+
+	(void)state;
+	t_pair(message_type(), sv);
+	assert_int_equal(t_send(sv[0], "data", NULL, 0), 4);
+	before = sim_stats.query_calls;
+	calls = sim_stats.recvmsg_calls;
+	assert_int_equal(t_recvmsg(sv[1], &msg, 0), 4);
+	assert_int_equal(msg.flags, 0);
+	assert_int_equal(sim_stats.query_calls, before);
+	assert_int_equal(sim_stats.recvmsg_calls, calls + 1);
+	xclose_all(sv, 2);
+}
+
 /* ---- end of the read-back block ---- */
 
 /* A handle never initialised (zeroed or garbage) or NULL: EINVAL. */
@@ -1700,6 +1726,7 @@ run_as(enum form f)
 		sim_test(partial_rights_set_stream),
 		sim_test(partial_rights_set_seqpacket),
 		sim_test(seqpacket_record_cut),
+		sim_test(plain_receive_asks_nothing),
 	};
 
 	form = f;
