@@ -1503,6 +1503,45 @@ kept_datagram_taken_after_peek(void **state)
 	kept_data_taken_by_another(SOCK_DGRAM, 3, 0);
 }
 
+/*
+ * The simple call, xnu datagrams: the intact datagram behind kept data
+ * that another thread took is not dropped as the failed message's.
+ */
+static void
+kept_datagram_taken_simple_call(void **state)
+{
+	int sv[2], p[2], fd = -5;
+	char buf[16];
+	ssize_t n;
+
+	(void)state;
+	skip_unless_form(FORM_FD, "the simple calls have no handle form");
+	if (!reads_back(SOCK_DGRAM)) {
+		print_message("%s drops a failed datagram\n", sim_os.name);
+		skip();
+	}
+	open_with_first(SOCK_DGRAM, sv, p, 1);
+	assert_int_equal(t_send(sv[0], "second", NULL, 0), 6);
+	/* A lost "second" must fail the test, not hang it. */
+	assert_int_not_equal(fcntl(sv[1], F_SETFL, O_NONBLOCK), -1);
+	sim_arm_emfile();
+	sim_before_recvmsg(2, other_thread_takes, NULL);
+	memset(buf, 0, sizeof buf);
+	errno = 0;
+	n = fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd);
+	if (n == -1) {
+		assert_int_equal(errno, EMFILE);
+		n = fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd);
+	}
+	assert_int_equal(n, 6);
+	assert_memory_equal(buf, "second", 6);
+	assert_int_equal(fd, -1);
+	assert_memory_equal(taken, "first", 5);
+	assert_drained(sv[1]);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
 /* Seven descriptors overflow NetBSD's 64-byte peek (pointers). */
 static void
 kept_stream_taken_first(void **state)
@@ -1722,6 +1761,7 @@ run_as(enum form f)
 		/* The read-back under a second reader; cut records. */
 		sim_test(kept_datagram_taken_first),
 		sim_test(kept_datagram_taken_after_peek),
+		sim_test(kept_datagram_taken_simple_call),
 		sim_test(kept_stream_taken_first),
 		sim_test(partial_rights_set_stream),
 		sim_test(partial_rights_set_seqpacket),
