@@ -54,6 +54,28 @@
 	((type) == SOCK_SEQPACKET && \
 	((learned) & FDPASS__LEARNED_SEQPACKET_IS_STREAM)))
 /*
+ * 15 externalizes the control messages of a record one by one and, when
+ * one fails, frees it and links the rest back, later SCM_RIGHTS messages
+ * included, ahead of the data (uipc_soreceive_stream_or_seqpacket): the
+ * next receive would get the data with a part of the descriptors and no
+ * MSG_CTRUNC.  14 (soreceive_generic) externalizes every control message
+ * and keeps the last one's error, so a failure of an earlier one with a
+ * later one installed returns success with a part of the descriptors: no
+ * call can see that (docs/portability.md).
+ */
+#define FDPASS__OS_NOSLOT_KEEPS_REST(type, learned) \
+	(((type) == SOCK_STREAM || (type) == SOCK_SEQPACKET) && \
+	((learned) & FDPASS__LEARNED_SEQPACKET_IS_STREAM))
+/*
+ * 15 seqpacket: a record longer than the buffer is cut without MSG_TRUNC
+ * and its tail left queued; MSG_EOR marks a record read to its end
+ * (uipc_soreceive_stream_or_seqpacket).
+ */
+#define FDPASS__OS_RECORD_CUT(type, learned) ((type) == SOCK_SEQPACKET && \
+	((learned) & FDPASS__LEARNED_SEQPACKET_IS_STREAM))
+/* soreceive_generic and 15 copy the kernel's control on MSG_PEEK. */
+#define FDPASS__OS_PEEK_SHOWS_RIGHTS 1
+/*
  * MSG_EOR on a seqpacket send, and on a send of unknown type (the fd calls
  * may not ask) where the kernel's seqpacket needs it: 15 takes the flag on
  * every AF_UNIX type (uipc_sosend_stream_or_seqpacket, uipc_sosend_dgram),
@@ -89,6 +111,11 @@
 /* unp_externalize fails; soreceive drops the record of atomic protocols. */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
 	((void)(learned), (type) == SOCK_STREAM)
+/*
+ * soreceive skips SCM_RIGHTS on MSG_PEEK ("don't leak internalized
+ * SCM_RIGHTS msgs"): no control, no MSG_CTRUNC, as if there were none.
+ */
+#define FDPASS__OS_PEEK_SHOWS_RIGHTS 0
 #define FDPASS__OS_RECORD_FLAGS(type, learned) \
 	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
@@ -111,6 +138,15 @@
  */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
 	((void)(learned), (type) == SOCK_STREAM)
+/*
+ * A peek copies the kernel's SCM_RIGHTS, file pointers, and where the
+ * buffer is shorter than that copy copyout_msg_control stops at it and
+ * free_control_mbuf runs free_rights on it, closing whatever descriptors
+ * of the receiver the pointers' halves happen to name (uipc_syscalls.c;
+ * 7 descriptors overflow 64 bytes).  No peek with a buffer then: a
+ * buffer long enough for every case would be a page and more.
+ */
+#define FDPASS__OS_PEEK_SHOWS_RIGHTS 0
 #define FDPASS__OS_RECORD_FLAGS(type, learned) \
 	((void)(type), (void)(learned), 0)
 /*
@@ -143,6 +179,7 @@
 /* soreceive has NetBSD's shape (unverified on DragonFly 6). */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
 	((void)(learned), (type) == SOCK_STREAM)
+#define FDPASS__OS_PEEK_SHOWS_RIGHTS 1
 #define FDPASS__OS_RECORD_FLAGS(type, learned) \
 	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
@@ -155,6 +192,12 @@
 #ifndef FDPASS__OS_LEARN
 #define FDPASS__OS_LEARN(release) ((void)(release), 0u)
 #define FDPASS__OS_FD_CALLS_LEARN() 0u
+#endif
+#ifndef FDPASS__OS_NOSLOT_KEEPS_REST
+#define FDPASS__OS_NOSLOT_KEEPS_REST(type, learned) \
+	((void)(type), (void)(learned), 0)
+#define FDPASS__OS_RECORD_CUT(type, learned) \
+	((void)(type), (void)(learned), 0)
 #endif
 
 /*

@@ -44,6 +44,17 @@
  *   FDPASS__OS_CMSG_CARRIES_FD(level, type)
  *                                non-SCM_RIGHTS messages whose payload is a
  *                                descriptor installed in this process
+ *   FDPASS__OS_PEEK_SHOWS_RIGHTS 1 if a MSG_PEEK with a small control
+ *                                buffer shows, safely, that SCM_RIGHTS heads
+ *                                the queue
+ *   FDPASS__OS_NOSLOT_KEEPS_REST(type, learned)
+ *                                1 if, after no free slot, the kernel links
+ *                                back the failed message's later control
+ *                                messages with its data
+ *   FDPASS__OS_RECORD_CUT(type, learned)
+ *                                1 if a record longer than the buffer is
+ *                                cut without MSG_TRUNC, its tail left queued
+ *                                and its end marked by MSG_EOR
  */
 #ifndef FDPASS_INTERNAL_H
 #define FDPASS_INTERNAL_H

@@ -133,19 +133,34 @@ is_no_slot_errno(int e)
 	return e == EMSGSIZE || e == EMFILE;
 }
 
+/* What heads the queue after a receive failed for want of a slot. */
+enum fdpass__head {
+	HEAD_NOTHING,		/* nothing to read now */
+	HEAD_DATA,		/* data alone: what the kernel kept */
+	HEAD_CONTROL,		/* control data first */
+	HEAD_DATAGRAM		/* a datagram with its sender's address */
+};
+
 /*
- * Whether the head of the queue carries control data, without taking it:
- * a peek installs nothing on the BSDs and xnu (they copy the kernel's
- * control data or zero it), and it is never made on Linux, where recvmsg
- * does not fail for want of a slot.
+ * A look at the head of the queue, without taking it, where the kernel's
+ * peek shows SCM_RIGHTS safely (FDPASS__OS_PEEK_SHOWS_RIGHTS): the BSDs
+ * and xnu copy the kernel's control data (or zero it) and install nothing.
+ * The name matters on xnu: soreceive frees the record's address (MT_SONAME,
+ * soreceive_addr) before soreceive_ctl fails, so kept data has none, while
+ * every datagram is queued with one (uipc_usrreq.c uipc_send: the sender's
+ * or sun_noname) and recvit reports it (copyout_sa; 0 without).
  */
-static int
-next_carries_control(int sock)
+static enum fdpass__head
+peek_head(int sock)
 {
 	union {
 		struct cmsghdr align;
 		unsigned char buf[64];
 	} control;
+	union {
+		struct sockaddr sa;
+		unsigned char buf[256];
+	} name;
 	struct msghdr mh;
 	struct iovec iov;
 	unsigned char byte;
@@ -153,40 +168,148 @@ next_carries_control(int sock)
 	iov.iov_base = &byte;
 	iov.iov_len = 1;
 	memset(&mh, 0, sizeof mh);
+	mh.msg_name = name.buf;
+	mh.msg_namelen = sizeof name.buf;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = control.buf;
 	mh.msg_controllen = sizeof control.buf;
 	if (FDPASS__SYSCALL(recvmsg)(sock, &mh, MSG_PEEK | MSG_DONTWAIT) == -1)
-		return 1;	/* nothing there to read back */
-	return mh.msg_controllen > 0 || (mh.msg_flags & MSG_CTRUNC);
+		return HEAD_NOTHING;
+	if (mh.msg_namelen > 0)
+		return HEAD_DATAGRAM;
+	if (mh.msg_controllen > 0 || (mh.msg_flags & MSG_CTRUNC))
+		return HEAD_CONTROL;
+	return HEAD_DATA;
 }
 
 /*
- * Where the OS keeps the failed message's data queued
+ * The read-back itself, with a name buffer: a datagram that carries an
+ * address was not kept by the kernel (peek_head).  Where the read-back
+ * fails for want of a slot in turn, the message it met is now the kept
+ * one: it is read back instead (each failure consumes the control of one
+ * message, so this ends).
+ */
+static ssize_t
+read_back(int sock, const struct msghdr *request, struct msghdr *mh,
+    int flags, int *addressed)
+{
+	union {
+		struct sockaddr sa;
+		unsigned char buf[256];
+	} name;
+	struct msghdr named = *request;
+	ssize_t n;
+	int tries;
+
+	named.msg_name = name.buf;
+	for (tries = 0; tries < 64; tries++) {
+		named.msg_namelen = sizeof name.buf;
+		n = recvmsg_retrying(sock, &named, mh, flags | MSG_DONTWAIT);
+		if (n != -1 || !is_no_slot_errno(errno))
+			break;
+	}
+	*addressed = n != -1 && mh->msg_namelen > 0;
+	mh->msg_name = NULL;
+	mh->msg_namelen = 0;
+	return n;
+}
+
+/*
+ * Where the OS keeps the failed message's data
  * (FDPASS__OS_NOSLOT_KEEPS_DATA), it is read now and returned as a
  * truncation, as Linux does; elsewhere the message is gone: -1 EMFILE.
- * The kernel has already taken the failed message's control data, so
- * control at the head of the queue starts the next message (the failed one
- * had no data bytes): that is not read.  Where the type is not known (the
- * fd calls on a backend that may not ask), nothing is read back: data at
- * the head may be the next message's, and taking it would lose that one.
+ * Where the type is not known (the fd calls on a backend that may not
+ * ask), nothing is read back: data at the head may be the next message's,
+ * and taking it would lose that one.
+ *
+ * The kernel has taken the failed message's control, so control at the
+ * head starts the next message (the failed one had no data bytes, or
+ * another thread took them): that one is left queued, and the call says
+ * EMFILE.  Except where the kernel links back the rest of the failed
+ * message, later SCM_RIGHTS messages included (FDPASS__OS_NOSLOT_KEEPS_REST):
+ * that rest is read back and its descriptors closed, all or nothing.
+ * Where the peek cannot show SCM_RIGHTS (FDPASS__OS_PEEK_SHOWS_RIGHTS 0),
+ * the read-back is made blind; if it brings descriptors, it met an intact
+ * message, which is returned as one.
+ *
+ * Another thread may take the kept data between the failure and the
+ * read-back.  A datagram is told apart by its address (peek_head); on a
+ * stream nothing tells the next bytes from the kept ones
+ * (docs/guarantees.md).
  */
 static ssize_t
 recv_stranded_data(const struct fdpass__sockview *v,
-    const struct msghdr *request, struct msghdr *mh, int flags)
+    const struct msghdr *request, struct msghdr *mh, int flags,
+    int *why_ctrunc)
 {
+	int type = fdpass__view_type(v), rest = 0, addressed;
+	enum fdpass__head head;
 	ssize_t n;
 
-	if (!FDPASS__OS_NOSLOT_KEEPS_DATA(fdpass__view_type(v), v->learned) ||
-	    next_carries_control(v->fd)) {
-		errno = EMFILE;
-		return -1;
+	if (!FDPASS__OS_NOSLOT_KEEPS_DATA(type, v->learned))
+		goto gone;
+	if (FDPASS__OS_PEEK_SHOWS_RIGHTS) {
+		head = peek_head(v->fd);
+		if (head == HEAD_NOTHING || head == HEAD_DATAGRAM)
+			goto gone;
+		if (head == HEAD_CONTROL) {
+			if (!FDPASS__OS_NOSLOT_KEEPS_REST(type, v->learned))
+				goto gone;
+			rest = 1;
+		}
 	}
-	n = recvmsg_retrying(v->fd, request, mh, flags | MSG_DONTWAIT);
+	n = read_back(v->fd, request, mh, flags, &addressed);
 	if (n == -1)
-		errno = EMFILE;
+		goto gone;
+	if (addressed || (!rest && mh->msg_controllen > 0))
+		*why_ctrunc = 0;	/* an intact message */
 	return n;
+gone:
+	errno = EMFILE;
+	return -1;
+}
+
+/*
+ * FreeBSD 15 seqpacket (FDPASS__OS_RECORD_CUT): a record longer than the
+ * buffer comes back cut, without MSG_TRUNC, and its tail would be the
+ * next message (uipc_soreceive_stream_or_seqpacket copies up to the
+ * buffer and leaves the rest queued; MSG_EOR only where the record's last
+ * mbuf was taken whole).  A full buffer without MSG_EOR is that cut: the
+ * tail is read and dropped, up to the record's end, and MSG_TRUNC is set
+ * as every other kernel would.  A shorter read without MSG_EOR stopped at
+ * control data (the next message) or at what the sender has queued so
+ * far: nothing is dropped.  The tail is read without control buffer (the
+ * kernel disposes of any it meets) and without waiting.
+ */
+static void
+cut_record(const struct fdpass__sockview *v, const struct msghdr *request,
+    struct msghdr *mh, ssize_t n)
+{
+	unsigned char sink[512];
+	struct iovec iov;
+	struct msghdr tail;
+	size_t i, room = 0;
+	ssize_t k;
+
+	/* v->type: a successful receive never asks the kernel what it is. */
+	if (!FDPASS__OS_RECORD_CUT(v->type, v->learned) ||
+	    (mh->msg_flags & (MSG_EOR | MSG_TRUNC)))
+		return;
+	for (i = 0; i < (size_t)request->msg_iovlen; i++)
+		room += request->msg_iov[i].iov_len;
+	if ((size_t)n != room)
+		return;
+	mh->msg_flags |= MSG_TRUNC;
+	iov.iov_base = sink;
+	iov.iov_len = sizeof sink;
+	memset(&tail, 0, sizeof tail);
+	tail.msg_iov = &iov;
+	tail.msg_iovlen = 1;
+	do {
+		tail.msg_flags = 0;
+		k = recvmsg_retrying(v->fd, &tail, &tail, MSG_DONTWAIT);
+	} while (k == (ssize_t)sizeof sink && !(tail.msg_flags & MSG_EOR));
 }
 
 /*
@@ -327,10 +450,11 @@ fdpass__recv(const struct fdpass__sockview *v, struct fdpass_msg *msg,
 		n = recv_after_reset(v, &request, &mh, rflags);
 	if (n == -1 && is_no_slot_errno(errno)) {
 		*why_ctrunc = EMFILE;
-		n = recv_stranded_data(v, &request, &mh, rflags);
+		n = recv_stranded_data(v, &request, &mh, rflags, why_ctrunc);
 	}
 	if (n == -1)
 		return -1;
+	cut_record(v, &request, &mh, n);
 
 	collect_fds(&mh, &c);
 	if (mh.msg_flags & MSG_TRUNC)

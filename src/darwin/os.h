@@ -26,6 +26,15 @@
  */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
 	((void)(type), (void)(learned), 1)
+/*
+ * soreceive_ctl: a peek copies the control, SCM_RIGHTS zero-filled
+ * (sopeek_scm_rights); the rest of a failed record is its data alone.
+ */
+#define FDPASS__OS_PEEK_SHOWS_RIGHTS 1
+#define FDPASS__OS_NOSLOT_KEEPS_REST(type, learned) \
+	((void)(type), (void)(learned), 0)
+#define FDPASS__OS_RECORD_CUT(type, learned) \
+	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 /* No SOCK_SEQPACKET, and MSG_EOR on a stream is EINVAL (sosend). */

@@ -39,6 +39,11 @@
 /* recvmsg never fails for want of a slot: scm_detach_fds sets MSG_CTRUNC. */
 #define FDPASS__OS_NOSLOT_KEEPS_DATA(type, learned) \
 	((void)(type), (void)(learned), 0)
+#define FDPASS__OS_PEEK_SHOWS_RIGHTS 0
+#define FDPASS__OS_NOSLOT_KEEPS_REST(type, learned) \
+	((void)(type), (void)(learned), 0)
+#define FDPASS__OS_RECORD_CUT(type, learned) \
+	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 #define FDPASS__OS_RECORD_FLAGS(type, learned) \

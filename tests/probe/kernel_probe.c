@@ -254,6 +254,46 @@ short_buffer(const char *what, int fd, size_t controllen)
 	(void)close(sv[1]);
 }
 
+/*
+ * A peek at n descriptors with a 64-byte control buffer: what the kernel
+ * copies out of its own control (pointers, on the BSDs: never read as
+ * descriptors here) and whether it installed any.  NetBSD stops at an
+ * SCM_RIGHTS copy that does not fit and then runs free_rights on it, a
+ * kernel bug; the row shows where that starts.
+ */
+static void
+peek_short(int fd, size_t n)
+{
+	int sv[2];
+	char buf[8];
+	struct msghdr mh;
+	struct iovec iov;
+	ssize_t r;
+
+	if (probe_socketpair(SOCK_STREAM, sv) == -1 ||
+	    send_fds(sv[0], fd, n, 0) != 0) {
+		printf("stream: peek of %zu descriptors: setup failed\n", n);
+		return;
+	}
+	mark_open_fds();
+	r = recv_one(sv[1], buf, sizeof buf, 64, MSG_PEEK, &mh, &iov);
+	if (r == -1)
+		printf("stream: peek of %zu descriptors, 64-byte buffer: %s\n",
+		    n, errname(errno));
+	else
+		printf("stream: peek of %zu descriptors, 64-byte buffer: "
+		    "%zu bytes of control%s, %zu installed\n", n,
+		    (size_t)mh.msg_controllen,
+		    (mh.msg_flags & MSG_CTRUNC) ? ", MSG_CTRUNC" : "",
+		    close_new_fds());
+	/* The message itself, taken and closed. */
+	if (recv_one(sv[1], buf, sizeof buf, sizeof control.buf, 0, &mh,
+	    &iov) != -1)
+		(void)close_received(&mh);
+	(void)close(sv[0]);
+	(void)close(sv[1]);
+}
+
 /* Fills the descriptor table; returns how many it opened. */
 static size_t
 fill_table(int *fillers, size_t max, int model)
@@ -432,6 +472,8 @@ main(void)
 	short_buffer("msg_controllen 0", p[1], 0);
 	for (i = 0; i < 3; i++)
 		no_free_slot(types[i], p[1]);
+	peek_short(p[1], 6);
+	peek_short(p[1], 7);
 	cloexec_flag(p[1]);
 	peer_credentials();
 	dgram_full("non-blocking", PROBE_DONTWAIT, 0);

@@ -229,3 +229,33 @@ sim_host_peek(int sock, int flags, void *buf, size_t len, int *has_control)
 	*has_control = (m.msg_flags & MSG_CTRUNC) != 0;
 	return n;
 }
+
+size_t
+sim_host_peek_blob(int sock, void *blob, size_t bloblen)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} control;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr m;
+	size_t nouter = 0, dropped = 0, i;
+	int outer[4];
+	ssize_t n = -1;
+
+	/* Linux installs a duplicate of the parcel (unix_peek_fds). */
+	memset(&m, 0, sizeof m);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = control.buf;
+	m.msg_controllen = sizeof control.buf;
+	if (recvmsg(sock, &m, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC) == -1)
+		return 0;
+	take_fds(&m, outer, 4, &nouter, &dropped);
+	if (nouter > 0)
+		n = recv(outer[0], blob, bloblen, MSG_PEEK | MSG_DONTWAIT);
+	for (i = 0; i < nouter; i++)
+		close_keeping_errno(outer[i]);
+	return n > 0 ? (size_t)n : 0;
+}

@@ -46,4 +46,10 @@ ssize_t sim_host_recv(int sock, int flags, struct sim_host_msg *hm);
 ssize_t sim_host_peek(int sock, int flags, void *buf, size_t len,
     int *has_control);
 
+/*
+ * The blob of the parcel at the head of sock's queue, without taking
+ * either; its length, 0 if the head carries none.
+ */
+size_t sim_host_peek_blob(int sock, void *blob, size_t bloblen);
+
 #endif

@@ -59,6 +59,20 @@ const struct sim_os sim_os = {
 	 */
 	.keeps_after_no_slot = SIM_KEEPS_STREAM | SIM_KEEPS_SEQPACKET,
 	/*
+	 * uipc_soreceive_stream_or_seqpacket externalizes the record's
+	 * control messages one by one; when unp_externalize fails it frees
+	 * that one and links the rest back ahead of the data, later
+	 * SCM_RIGHTS messages included ("unp_externalize() failure must
+	 * abort entire read(2)").
+	 */
+	.keeps_rest_of_control = 1,
+	/*
+	 * The same function copies a seqpacket record up to the buffer and
+	 * leaves the rest queued, without MSG_TRUNC; MSG_EOR only when the
+	 * record's last mbuf (M_EOR) was taken whole.
+	 */
+	.seqpacket_cut = 1,
+	/*
 	 * uipc_sosend_stream_or_seqpacket ends a record only where the
 	 * sender says MSG_EOR, else a reader may get several messages as
 	 * one; it takes the flag on a stream too.
@@ -125,6 +139,11 @@ const struct sim_os sim_os = {
 	.no_slot_errno = EMSGSIZE,
 	/* soreceive: stream data stays, an atomic record is dropped. */
 	.keeps_after_no_slot = SIM_KEEPS_STREAM,
+	/*
+	 * uipc_socket.c soreceive, MSG_PEEK: an SCM_RIGHTS message is skipped
+	 * ("don't leak internalized SCM_RIGHTS msgs"), without MSG_CTRUNC.
+	 */
+	.peek_rights = SIM_PEEK_SKIPS,
 	.cmsg_cloexec = 1,		/* unp_externalize UF_EXCLOSE */
 	.echoes_flags = 1,		/* sys_recvmsg; unverified */
 	.msg_nosignal = 1,
@@ -169,6 +188,14 @@ const struct sim_os sim_os = {
 	.listen_peercred_errno = EINVAL,
 	/* uipc_socket.c soreceive (rev 1.301): records dropped only atomic. */
 	.keeps_after_no_slot = SIM_KEEPS_STREAM,
+	/*
+	 * soreceive copies the kernel's SCM_RIGHTS (file_t pointers,
+	 * unp_internalize: m_len CMSG_SPACE(n * sizeof(file_t *))) on
+	 * MSG_PEEK; uipc_syscalls.c copyout_msg_control stops at one that
+	 * does not fit and free_control_mbuf runs free_rights on it, which
+	 * closes the descriptors the pointers' halves name.
+	 */
+	.peek_rights = SIM_PEEK_FREES_SHORT,
 	.cmsg_cloexec = 1,		/* real 9.1, on all three types */
 	.echoes_flags = 1,		/* real 9.1 */
 	.local_creds = 0x0001,		/* LOCAL_CREDS; unp_addsockcred */
@@ -328,6 +355,14 @@ void
 sim_arm_emfile(void)
 {
 	sim.emfile_armed = 1;
+}
+
+void
+sim_before_recvmsg(int nth, void (*fn)(int sock, void *arg), void *arg)
+{
+	sim.hook_countdown = nth;
+	sim.hook = fn;
+	sim.hook_arg = arg;
 }
 
 void

@@ -40,6 +40,9 @@ struct sim_stranded {
 	ino_t ino;
 	size_t len;
 	unsigned char data[65536];
+	/* FreeBSD 15: the control messages linked back with the data. */
+	struct sim_control ctl;
+	int fds[SIM_MAX_FDS];
 };
 
 struct sim_state {
@@ -54,6 +57,9 @@ struct sim_state {
 	struct sim_stranded stranded[4];	/* data kept after a failure */
 	int pledged;			/* OpenBSD: pledge(2) was called */
 	unsigned int promises;		/* SIM_PLEDGE_* */
+	int hook_countdown;		/* sim_before_recvmsg */
+	void (*hook)(int sock, void *arg);
+	void *hook_arg;
 };
 
 extern struct sim_state sim;

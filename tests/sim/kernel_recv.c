@@ -48,15 +48,19 @@ sim_kernel_keeps(int type)
  * recvmsg failed after the kernel took the message off the queue to
  * externalize it: where this OS keeps the data (sim_os.keeps_after_no_slot,
  * sources in kernel.c) it is queued again, ahead of everything else,
- * without its descriptors; elsewhere the whole message is gone.
+ * without its descriptors; elsewhere the whole message is gone.  FreeBSD
+ * 15 (sim_os.keeps_rest_of_control) keeps the control messages after the
+ * SCM_RIGHTS message that failed, with their descriptors: first, the
+ * index of the first item of that rest in ctl (0: nothing kept), fds the
+ * descriptors of the items from there on.
  */
 static ssize_t
 fail_after_externalize(int sock, int type, int err, const void *data,
-    size_t n)
+    size_t n, const struct sim_control *ctl, size_t first, const int *fds)
 {
 	struct sim_stranded *st;
-
 	struct stat sb;
+	size_t i;
 
 	if (sim_kernel_keeps(type) && fstat(sock, &sb) == 0 &&
 	    (st = stranded_of(-1)) != NULL) {
@@ -65,8 +69,76 @@ fail_after_externalize(int sock, int type, int err, const void *data,
 		st->ino = sb.st_ino;
 		st->len = n;
 		memcpy(st->data, data, n);
+		st->ctl.nitems = st->ctl.nfds = 0;
+		for (i = first; first > 0 && i < ctl->nitems; i++) {
+			st->ctl.item[st->ctl.nitems++] = ctl->item[i];
+			if (ctl->item[i].type == SCM_RIGHTS) {
+				memcpy(st->fds + st->ctl.nfds, fds,
+				    ctl->item[i].nfds * sizeof(int));
+				fds += ctl->item[i].nfds;
+				st->ctl.nfds += ctl->item[i].nfds;
+			}
+		}
+	} else if (first > 0) {
+		for (i = first; i < ctl->nitems; i++)
+			if (ctl->item[i].type == SCM_RIGHTS) {
+				sim_close_all(fds, ctl->item[i].nfds);
+				fds += ctl->item[i].nfds;
+			}
 	}
 	return sim_refuse(err);
+}
+
+/*
+ * The item after the first SCM_RIGHTS message of ctl, where this kernel
+ * keeps the rest of a failed record's control (FreeBSD 15, not on a
+ * datagram); 0 otherwise.  *nfail: the descriptors up to that point.
+ */
+static size_t
+rest_of_control(int type, const struct sim_control *ctl, size_t *nfail)
+{
+	size_t i;
+
+	*nfail = ctl->nfds;
+	if (!sim_os.keeps_rest_of_control || type == SOCK_DGRAM)
+		return 0;
+	for (i = 0; i < ctl->nitems; i++)
+		if (ctl->item[i].type == SCM_RIGHTS &&
+		    ctl->item[i].level == SOL_SOCKET) {
+			*nfail = ctl->item[i].nfds;
+			return i + 1 < ctl->nitems ? i + 1 : 0;
+		}
+	return 0;
+}
+
+/*
+ * The sender's address, for a caller that gave a name buffer: a datagram
+ * is queued with one (xnu uipc_usrreq.c uipc_send, FreeBSD
+ * uipc_sosend_dgram: the sender's name, sun_noname for an unnamed one, and
+ * every socketpair end is unnamed); a stream or seqpacket record has none,
+ * nor has data kept after a failed receive (xnu soreceive_addr frees the
+ * address before soreceive_ctl fails), and the kernel says length 0
+ * (xnu copyout_sa).  The other kernels are assumed to do the same (the
+ * 4.4BSD shape); the library relies on it on xnu alone.
+ */
+static void
+sender_name(struct msghdr *mh, int addressed)
+{
+	unsigned char noname[106];
+	size_t full = sim_os.noname == SIM_NONAME_SOCKADDR_UN ? 106 : 16, n;
+
+	if (mh->msg_name == NULL)
+		return;
+	if (!addressed || (int)mh->msg_namelen <= 0) {
+		mh->msg_namelen = 0;
+		return;
+	}
+	memset(noname, 0, sizeof noname);
+	noname[0] = (unsigned char)full;
+	noname[1] = AF_UNIX;
+	n = full < (size_t)mh->msg_namelen ? full : (size_t)mh->msg_namelen;
+	memcpy(mh->msg_name, noname, n);
+	mh->msg_namelen = (socklen_t)(sim_os.alen_untruncated ? full : n);
 }
 
 static size_t
@@ -95,22 +167,47 @@ copy_to_iov(struct msghdr *mh, const unsigned char *data, size_t n)
 	return done;
 }
 
-/* The kept data of a failed receive, as the next receive finds it. */
+static int externalize_and_copyout(struct msghdr *, const struct sim_control *,
+    const int *);
+static void set_cloexec(const int *, size_t, int);
+
+/*
+ * The kept data of a failed receive, as the next receive finds it, with
+ * the control messages kept with it (FreeBSD 15), externalized now.  A
+ * stream, and a FreeBSD 15 seqpacket record (sim_os.seqpacket_cut), give
+ * what fits and keep the rest; the end of a record says MSG_EOR there.
+ */
 static ssize_t
 deliver_stranded(struct sim_stranded *st, int type, struct msghdr *mh,
-    int caller_flags)
+    int caller_flags, int flags)
 {
 	size_t got = copy_to_iov(mh, st->data, st->len);
+	int cut = type == SOCK_STREAM ||
+	    (type == SOCK_SEQPACKET && sim_os.seqpacket_cut);
+	int err;
 
-	mh->msg_controllen = 0;
+	sender_name(mh, 0);
 	mh->msg_flags = sim_os.echoes_flags ? caller_flags : 0;
-	if (type == SOCK_STREAM && got < st->len) {
+	if (st->ctl.nitems > 0) {
+		set_cloexec(st->fds, st->ctl.nfds,
+		    (flags & MSG_CMSG_CLOEXEC) != 0);
+		err = externalize_and_copyout(mh, &st->ctl, st->fds);
+		st->ctl.nitems = st->ctl.nfds = 0;
+		if (err != 0) {
+			st->sock = -1;
+			return sim_refuse(err);
+		}
+	} else
+		mh->msg_controllen = 0;
+	if (cut && got < st->len) {
 		memmove(st->data, st->data + got, st->len - got);
 		st->len -= got;
 		return (ssize_t)got;
 	}
 	if (got < st->len)
 		mh->msg_flags |= MSG_TRUNC;
+	else if (type == SOCK_SEQPACKET && sim_os.seqpacket_cut)
+		mh->msg_flags |= MSG_EOR;
 	st->sock = -1;
 	return (ssize_t)got;
 }
@@ -273,12 +370,83 @@ set_cloexec(const int *fds, size_t n, int cloexec)
 }
 
 /*
- * MSG_PEEK copies and installs nothing: FreeBSD and OpenBSD hand out a copy
- * of the kernel's own control data (soreceive_generic, soreceive: the
- * MSG_PEEK branch, "kernel pointers" seen on a real 14.2 kernel), xnu
- * zero-filled SCM_RIGHTS (sopeek_scm_rights).  Either way the caller sees
- * that control is there; its contents are no descriptors, so the model
- * writes an empty SCM_RIGHTS header.  Kept data is peeked as it is.
+ * The kernel's own copy of the control at the head of sock's queue, as a
+ * peek copies it out: SCM_RIGHTS as the kernel holds it, a pointer a
+ * descriptor (FreeBSD unp_internalize: struct filedescent *; NetBSD:
+ * file_t *; xnu: struct fileglob *), zero-filled here as xnu does and as
+ * no caller may read it anyway.  xnu (copyout_control) and DragonFly
+ * (sys_recvmsg) cut the copy at the buffer's end, MSG_CTRUNC.  FreeBSD
+ * (kern_recvit) copies each message whole and stops, MSG_CTRUNC, at the
+ * first that does not fit (its m_dispose_extcontrolm closes only
+ * MT_EXTCONTROL, externalized rights, which a peeked copy is not; real
+ * 14.2: 7 descriptors into 64 bytes give 0 bytes and MSG_CTRUNC).  NetBSD
+ * (copyout_msg_control) stops at an SCM_RIGHTS copy that does not fit,
+ * MSG_CTRUNC, and free_control_mbuf runs free_rights on it and on every
+ * one after it, which takes the pointers for descriptor numbers: counted
+ * as the kernel bug it is (sim_stats.peek_free_rights; real 9.1: 0 bytes
+ * and MSG_CTRUNC from 7 descriptors on).  OpenBSD
+ * (soreceive) skips SCM_RIGHTS ("don't leak internalized SCM_RIGHTS
+ * msgs"), without MSG_CTRUNC.
+ */
+static void
+peek_control(int sock, struct msghdr *mh)
+{
+	static struct sim_control ctl;
+	unsigned char *out = mh->msg_control;
+	size_t i, room = mh->msg_controllen, pos = 0, need, payload, k;
+	const struct sim_item *it;
+	struct cmsghdr h;
+	int rights, stopped = 0;
+
+	memset(&ctl, 0, sizeof ctl);
+	(void)sim_host_peek_blob(sock, &ctl, sizeof ctl);
+	mh->msg_controllen = 0;
+	if (out == NULL)
+		return;		/* recvit: no controlp, nothing copied */
+	for (i = 0; i < ctl.nitems; i++) {
+		it = &ctl.item[i];
+		rights = it->level == SOL_SOCKET && it->type == SCM_RIGHTS;
+		if (rights && sim_os.peek_rights == SIM_PEEK_SKIPS)
+			continue;
+		payload = rights ? it->nfds * sizeof(void *) : it->len;
+		need = CMSG_SPACE(payload);
+		if (stopped || pos + need > room) {
+			if (!stopped)
+				mh->msg_flags |= MSG_CTRUNC;
+			if (sim_os.peek_rights == SIM_PEEK_FREES_SHORT) {
+				if (rights) {
+					sim_stats.peek_free_rights++;
+					stopped = 1;
+					continue;
+				}
+				if (stopped)
+					continue;
+			} else if (sim_os.truncation ==
+			    SIM_TRUNC_CLOSE_WHOLE || stopped)
+				break;
+			stopped = 1;
+			need = room - pos;	/* a raw cut */
+		}
+		memset(&h, 0, sizeof h);
+		h.cmsg_len = (socklen_t)CMSG_LEN(payload);
+		h.cmsg_level = it->level;
+		h.cmsg_type = it->type;
+		memset(out + pos, 0, need);
+		k = need < sizeof h ? need : sizeof h;
+		memcpy(out + pos, &h, k);
+		if (!rights && need > CMSG_LEN(0))
+			memcpy(out + pos + CMSG_LEN(0), it->data,
+			    need - CMSG_LEN(0) < it->len ?
+			    need - CMSG_LEN(0) : it->len);
+		pos += need;
+	}
+	mh->msg_controllen = pos;
+}
+
+/*
+ * MSG_PEEK installs nothing: the kernel's control is copied as it is
+ * (peek_control).  Kept data is peeked as it is; the control kept with it
+ * (FreeBSD 15) shows as an SCM_RIGHTS header.
  */
 static ssize_t
 peek(int sock, struct msghdr *mh, int flags)
@@ -290,16 +458,22 @@ peek(int sock, struct msghdr *mh, int flags)
 	ssize_t n;
 
 	mh->msg_flags = 0;
-	if (st != NULL) {
-		mh->msg_controllen = 0;
-		return (ssize_t)copy_to_iov(mh, st->data, st->len);
+	if (st == NULL) {
+		n = sim_host_peek(sock, flags & MSG_DONTWAIT, data,
+		    sizeof data, &has_control);
+		if (n == -1)
+			return -1;
+		n = (ssize_t)copy_to_iov(mh, data, (size_t)n);
+		sender_name(mh, sim_socket_type(sock) == SOCK_DGRAM);
+		if (has_control)
+			peek_control(sock, mh);
+		else
+			mh->msg_controllen = 0;
+		return n;
 	}
-	n = sim_host_peek(sock, flags & MSG_DONTWAIT, data, sizeof data,
-	    &has_control);
-	if (n == -1)
-		return -1;
-	n = (ssize_t)copy_to_iov(mh, data, (size_t)n);
-	if (!has_control) {
+	n = (ssize_t)copy_to_iov(mh, st->data, st->len);
+	sender_name(mh, 0);
+	if (st->ctl.nitems == 0) {
 		mh->msg_controllen = 0;
 		return n;
 	}
@@ -316,6 +490,23 @@ peek(int sock, struct msghdr *mh, int flags)
 	return n;
 }
 
+/* FreeBSD 15 seqpacket: the rest of a record, at the head of the queue. */
+static void
+keep_tail(int sock, const unsigned char *data, size_t n)
+{
+	struct sim_stranded *st;
+	struct stat sb;
+
+	if (fstat(sock, &sb) == -1 || (st = stranded_of(-1)) == NULL)
+		return;
+	st->sock = sock;
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	st->len = n;
+	memcpy(st->data, data, n);
+	st->ctl.nitems = st->ctl.nfds = 0;
+}
+
 ssize_t
 sim_recvmsg(int sock, struct msghdr *mh, int flags)
 {
@@ -325,9 +516,15 @@ sim_recvmsg(int sock, struct msghdr *mh, int flags)
 	struct sim_host_msg hm;
 	struct sim_stranded *st;
 	int type = sim_socket_type(sock), caller_flags = flags, err;
-	size_t want = iov_total(mh), got;
+	size_t want = iov_total(mh), got, first, nfail = 0;
 	ssize_t n;
 
+	if (sim.hook != NULL && --sim.hook_countdown <= 0) {
+		void (*hook)(int, void *) = sim.hook;
+
+		sim.hook = NULL;
+		hook(sock, sim.hook_arg);
+	}
 	sim_stats.recvmsg_calls++;
 	sim_stats.last_recv_controllen = mh->msg_controllen;
 	if ((flags & MSG_CMSG_CLOEXEC) && !sim_os.cmsg_cloexec) {
@@ -337,7 +534,7 @@ sim_recvmsg(int sock, struct msghdr *mh, int flags)
 	if (flags & MSG_PEEK)
 		return peek(sock, mh, flags);
 	if ((st = stranded_of(sock)) != NULL)
-		return deliver_stranded(st, type, mh, caller_flags);
+		return deliver_stranded(st, type, mh, caller_flags, flags);
 
 	memset(&hm, 0, sizeof hm);
 	hm.buf = data;
@@ -352,19 +549,38 @@ sim_recvmsg(int sock, struct msghdr *mh, int flags)
 	if (hm.bloblen == 0)
 		ctl.nitems = ctl.nfds = 0;
 	if (hm.no_slot || (sim.emfile_armed && ctl.nfds > 0)) {
-		/* unp_externalize: no free slot, every descriptor discarded. */
+		/*
+		 * unp_externalize: no free slot, the descriptors discarded
+		 * (FreeBSD 15: those of the first SCM_RIGHTS message; the
+		 * rest is kept).
+		 */
 		sim.emfile_armed = 0;
-		sim_close_all(fds, hm.nfds);
+		first = hm.no_slot ? 0 : rest_of_control(type, &ctl, &nfail);
+		sim_close_all(fds, first > 0 ? nfail : hm.nfds);
 		return fail_after_externalize(sock, type, sim_os.no_slot_errno,
-		    data, (size_t)n);
+		    data, (size_t)n, &ctl, first, fds + nfail);
 	}
 	add_creds_companion(sock, &ctl);
 	set_cloexec(fds, ctl.nfds, (flags & MSG_CMSG_CLOEXEC) != 0);
 
 	mh->msg_flags = sim_os.echoes_flags ? caller_flags : 0;
 	if ((err = externalize_and_copyout(mh, &ctl, fds)) != 0)
-		return fail_after_externalize(sock, type, err, data, (size_t)n);
+		return fail_after_externalize(sock, type, err, data, (size_t)n,
+		    &ctl, 0, fds);
+	sender_name(mh, type == SOCK_DGRAM);
 	got = copy_to_iov(mh, data, (size_t)n);
+	if (type == SOCK_SEQPACKET && sim_os.seqpacket_cut) {
+		/*
+		 * FreeBSD 15: the tail stays queued as the head of the queue
+		 * (a sender that marks every record with MSG_EOR, as the
+		 * library does there, keeps Linux's record boundaries).
+		 */
+		if (got < (size_t)n)
+			keep_tail(sock, data + got, (size_t)n - got);
+		else
+			mh->msg_flags |= MSG_EOR;
+		return (ssize_t)got;
+	}
 	if (got < (size_t)n || (hm.host_flags & MSG_TRUNC))
 		mh->msg_flags |= MSG_TRUNC;
 	return (ssize_t)got;

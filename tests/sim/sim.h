@@ -44,6 +44,14 @@ enum sim_noname {
 	SIM_NONAME_EMPTY	/* DragonFly: success, length 0 */
 };
 
+/* recvmsg with MSG_PEEK: what becomes of SCM_RIGHTS at the head. */
+enum sim_peek_rights {
+	SIM_PEEK_COPIES,	/* FreeBSD, DragonFly, xnu: a copy, cut as
+				   sim_os.truncation cuts, nothing installed */
+	SIM_PEEK_SKIPS,		/* OpenBSD: left out, no MSG_CTRUNC */
+	SIM_PEEK_FREES_SHORT	/* NetBSD: a copy; cut short, free_rights on it */
+};
+
 #define SIM_KEEPS_STREAM 0x1
 #define SIM_KEEPS_DGRAM 0x2
 #define SIM_KEEPS_SEQPACKET 0x4
@@ -73,6 +81,11 @@ struct sim_os {
 	enum sim_no_control zero_controllen;	/* non-NULL, length 0 */
 	int no_slot_errno;		/* no free descriptor slot */
 	int keeps_after_no_slot;	/* SIM_KEEPS_* */
+	/* FreeBSD 15: later control messages kept with the data */
+	int keeps_rest_of_control;
+	/* FreeBSD 15: a long seqpacket record cut, tail queued, MSG_EOR */
+	int seqpacket_cut;
+	enum sim_peek_rights peek_rights;
 	int cmsg_cloexec;		/* honours MSG_CMSG_CLOEXEC */
 	int echoes_flags;		/* msg_flags starts as the caller's */
 	int local_creds;		/* LOCAL_CREDS option name, 0: none */
@@ -110,6 +123,12 @@ struct sim_stats {
 	 * the send and receive calls on a struct fdpass_sock make none.
 	 */
 	int query_calls;
+	/*
+	 * NetBSD: a peek whose buffer was shorter than the kernel's copy of
+	 * SCM_RIGHTS ran free_rights on kernel pointers (a kernel bug that
+	 * closes random descriptors of the receiver).
+	 */
+	int peek_free_rights;
 	/* The flags of each sendmsg, in order (the first SIM_MAX_SENDS). */
 #define SIM_MAX_SENDS 64
 	int send_flags[SIM_MAX_SENDS];
@@ -122,6 +141,13 @@ void sim_install(void);
 
 /* The next recvmsg that carries descriptors finds no free slot. */
 void sim_arm_emfile(void);
+
+/*
+ * Another thread on the same socket: fn(sock, arg) runs at the start of
+ * the nth recvmsg from now (1: the next), before the kernel looks at the
+ * queue, and is forgotten.  The interleaving is exact, not left to chance.
+ */
+void sim_before_recvmsg(int nth, void (*fn)(int sock, void *arg), void *arg);
 
 /* The next recvmsg copies out at most this many bytes of control data. */
 void sim_cut_control(size_t bytes);
