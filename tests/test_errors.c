@@ -385,6 +385,60 @@ iovcnt_past_int_max_is_emsgsize(void **state)
 }
 
 /*
+ * One iovec more than every kernel takes (1024: Linux UIO_MAXIOV, the
+ * BSDs' and xnu's IOV_MAX) is EMSGSIZE before any system call, as the
+ * kernel would say it, on send and receive.  The kernel's own EMSGSIZE
+ * must not reach the receive path: it read as no free slot (EMFILE), and
+ * on the BSDs the queued message was read back and lost.  It stays
+ * queued, descriptor and all.
+ */
+static void
+iovcnt_past_iov_max_is_emsgsize(void **state)
+{
+	static struct iovec iov[1025];
+	static char bytes[1025];
+	int sv[2], p[2], got = -5, fd = -5;
+	struct fdpass_msg msg = { .iov = iov, .iovcnt = 1025, .fds = &got,
+	    .nfds = 1, .flags = -1 };
+	char buf[4];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 1025; i++) {
+		iov[i].iov_base = &bytes[i];
+		iov[i].iov_len = 1;
+	}
+	xsocketpair(SOCK_STREAM, sv);
+	xpipe(p);
+	send_fds(sv[0], &p[1], 1);
+	errno = 0;
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(msg.nfds, 0);
+	assert_int_equal(msg.flags, 0);
+	assert_int_equal(got, -5);
+	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd), 1);
+	assert_int_equal(buf[0], 'x');
+	assert_same_pipe(p[0], fd);
+	xclose(fd);
+
+	msg = (struct fdpass_msg){ .iov = iov, .iovcnt = 1025, .fds = &p[1],
+	    .nfds = 1 };
+	errno = 0;
+	assert_int_equal(fdpass_sendmsg(sv[0], &msg, 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	msg.nfds = 0;
+	assert_int_equal(fdpass_sendmsg(sv[0], &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_nothing_queued(sv[1]);
+	/* The limit itself is taken. */
+	msg.iovcnt = 1024;
+	assert_int_equal(fdpass_sendmsg(sv[0], &msg, 0), 1024);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
+/*
  * A peer that closes with our data unread makes Linux answer ECONNRESET
  * once (unix_release_sock): a send says EPIPE, as for any gone peer, and
  * a receive reads the rest and then end-of-file, on stream and seqpacket.
@@ -644,6 +698,7 @@ main(void)
 		fd_test(fds_off_unix_are_eopnotsupp),
 		fd_test(iov_without_buffer_is_einval),
 		fd_test(iovcnt_past_int_max_is_emsgsize),
+		fd_test(iovcnt_past_iov_max_is_emsgsize),
 		fd_test(reset_by_peer_stream),
 		fd_test(reset_by_peer_seqpacket),
 		fd_test(nonblock_recv_is_eagain),

@@ -152,6 +152,34 @@
 #error "src/bsd needs one of FDPASS_OS_FREEBSD, _OPENBSD, _NETBSD, _DRAGONFLY"
 #endif
 
+/*
+ * The errno of no free slot (unp_externalize, the descriptors closed).
+ * FreeBSD: EMFILE from fdallocn on 14 (seen on a real 14.2 kernel),
+ * EMSGSIZE on older releases (unp_externalize set it after fdallocn
+ * failed; tests/sys/kern/unix_passfd_test.c send_a_lot expected it).  No
+ * other recvmsg of an AF_UNIX socket fails with either once the iovec
+ * count is checked (FDPASS__OS_IOV_MAX), so both mean no slot there.
+ * OpenBSD unp_externalize: EMSGSIZE when fdalloc fails ("the error that
+ * has historically been returned"); NetBSD and DragonFly unp_externalize:
+ * EMSGSIZE when fdavail says no.  An EMFILE there is not theirs and is
+ * passed on as it is.
+ */
+#if FDPASS_OS_FREEBSD
+#define FDPASS__OS_NOSLOT_ERRNO(e) ((e) == EMFILE || (e) == EMSGSIZE)
+#else
+#define FDPASS__OS_NOSLOT_ERRNO(e) ((e) == EMSGSIZE)
+#endif
+
+/*
+ * Every BSD fails sendmsg and recvmsg with a longer msg_iovlen than 1024
+ * with EMSGSIZE: FreeBSD UIO_MAXIOV (sys/sys/uio.h; uipc_syscalls.c
+ * sys_sendmsg, sys_recvmsg: copyiniov(..., EMSGSIZE)), OpenBSD and NetBSD
+ * IOV_MAX (sys/sys/syslimits.h; uipc_syscalls.c sys_sendmsg, sys_recvmsg;
+ * NetBSD do_sys_sendmsg_so, do_sys_recvmsg_so), DragonFly UIO_MAXIOV
+ * (kern_subr.c iovec_copyin; not checked on a running DragonFly).
+ */
+#define FDPASS__OS_IOV_MAX 1024
+
 #ifndef FDPASS__OS_LEARN
 #define FDPASS__OS_LEARN(release) ((void)(release), 0u)
 #define FDPASS__OS_FD_CALLS_LEARN() 0u

@@ -44,6 +44,12 @@
  *   FDPASS__OS_CMSG_CARRIES_FD(level, type)
  *                                non-SCM_RIGHTS messages whose payload is a
  *                                descriptor installed in this process
+ *   FDPASS__OS_IOV_MAX           iovec entries one sendmsg or recvmsg takes;
+ *                                the kernel fails a longer array (EMSGSIZE)
+ *   FDPASS__OS_NOSLOT_ERRNO(e)   1 if recvmsg failing with errno e on an
+ *                                AF_UNIX socket means the descriptors found
+ *                                no free slot (the kernel closed them); 0
+ *                                for every e where recvmsg never fails so
  */
 #ifndef FDPASS_INTERNAL_H
 #define FDPASS_INTERNAL_H
@@ -129,9 +135,11 @@ fdpass__check_iov(const struct iovec *iov, size_t iovcnt, int *has_data)
 /*
  * The checks sending and receiving share: EINVAL for a NULL msg, unknown
  * flags, a NULL array with a count or an iovec entry with a length but no
- * buffer; EMSGSIZE for more iovecs than the int msg_iovlen of the BSDs and
- * musl holds (checked before the entries are read: a count past INT_MAX
- * is no array).  *has_data tells whether any iovec entry has a length.
+ * buffer; EMSGSIZE for more iovecs than the kernel takes, as the kernel
+ * would say it (FDPASS__OS_IOV_MAX), checked before the entries are read
+ * as the kernel checks the count first.  Before a receive it matters: an
+ * EMSGSIZE of the kernel's own would read as no free slot on the BSDs
+ * and xnu.  *has_data tells whether any iovec entry has a length.
  * Inline: it is on every send and receive.
  */
 static inline int
@@ -143,7 +151,7 @@ fdpass__check_msg(const struct fdpass_msg *msg, int flags, int *has_data)
 		errno = EINVAL;
 		return -1;
 	}
-	if (msg->iovcnt > INT_MAX) {
+	if (msg->iovcnt > FDPASS__OS_IOV_MAX) {
 		errno = EMSGSIZE;
 		return -1;
 	}

@@ -121,16 +121,17 @@ recvmsg_retrying(int sock, const struct msghdr *request, struct msghdr *mh,
 
 /*
  * The BSDs and xnu fail recvmsg when the descriptors cannot be installed
- * (no free slot), after closing them: EMSGSIZE (OpenBSD, NetBSD, xnu
- * unp_externalize) or EMFILE (FreeBSD 14 unp_externalize; its recv(2)).
- * Linux never fails recvmsg so: it closes what it could not install and
- * sets MSG_CTRUNC (net/core/scm.c scm_detach_fds).  Our control buffer is
- * never short, so on an AF_UNIX socket either errno means no slot.
+ * (no free slot), after closing them, each with an errno of its own
+ * (FDPASS__OS_NOSLOT_ERRNO); Linux never fails recvmsg so: it closes what
+ * it could not install and sets MSG_CTRUNC (net/core/scm.c
+ * scm_detach_fds).  Our control buffer is never short and the iovec count
+ * was checked, so on an AF_UNIX socket that errno means no slot; any other
+ * is the kernel's answer and is passed on.
  */
 static int
 is_no_slot_errno(int e)
 {
-	return e == EMSGSIZE || e == EMFILE;
+	return FDPASS__OS_NOSLOT_ERRNO(e);
 }
 
 /*
@@ -289,8 +290,11 @@ fdpass__recv(const struct fdpass__sockview *v, struct fdpass_msg *msg,
 	(void)fdpass__socket_type(v->fd);
 #endif
 	if (check_recv(msg, flags) == -1) {
-		if (msg != NULL)
+		/* Nothing of an earlier receive may seem to be this one's. */
+		if (msg != NULL) {
 			msg->nfds = 0;
+			msg->flags = 0;
+		}
 		return -1;
 	}
 	memset(&c, 0, sizeof c);
@@ -370,8 +374,10 @@ fdpass_sock_recvmsg(const struct fdpass_sock *s, struct fdpass_msg *msg,
 	int why_ctrunc;
 
 	if (fdpass__sock_view(s, &v) == -1) {
-		if (msg != NULL)
+		if (msg != NULL) {
 			msg->nfds = 0;
+			msg->flags = 0;
+		}
 		return -1;
 	}
 	return fdpass__recv(&v, msg, flags, &why_ctrunc);

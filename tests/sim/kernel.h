@@ -63,6 +63,8 @@ int sim_refuse(int err);
 void sim_close_all(const int *fds, size_t n);
 int sim_socket_type(int sock);
 int sim_in_set(const int *set, size_t n, int sock);
+/* sendmsg and recvmsg: the iovec count's errno, 0 if it is taken. */
+int sim_iovlen_error(const struct msghdr *mh);
 
 /* kernel_send.c: sendmsg's control parsing; 0 or an errno. */
 int sim_internalize(int type, const struct msghdr *mh, struct sim_control *ctl,

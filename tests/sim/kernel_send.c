@@ -308,6 +308,8 @@ sim_sendmsg(int sock, const struct msghdr *mh, int flags)
 	if (sim_stats.sendmsg_calls < SIM_MAX_SENDS)
 		sim_stats.send_flags[sim_stats.sendmsg_calls] = flags;
 	sim_stats.sendmsg_calls++;
+	if ((err = sim_iovlen_error(mh)) != 0)
+		return sim_refuse(err);
 	/*
 	 * xnu uipc_socket.c sosend, FreeBSD sosend_generic (AF_UNIX streams
 	 * before 15, TCP always): MSG_EOR on a SOCK_STREAM is EINVAL.

@@ -1438,6 +1438,45 @@ pledge_refusal_kills(void **state)
 	assert_int_equal(WTERMSIG(status), SIGABRT);
 }
 
+/* Tests of the receive and send paths' own errors (issue 17). */
+
+/*
+ * More iovecs than the kernel takes (sys_recvmsg: EMSGSIZE) is the
+ * caller's error, not a missing slot: -1 EMSGSIZE before any system
+ * call, nothing read back, the message still queued with its descriptor;
+ * a send likewise.
+ */
+static void
+iovcnt_past_iov_max(void **state)
+{
+	static struct iovec iov[1025];
+	static char bytes[1025];
+	int sv[2], p[2], got = -5, sends;
+	struct fdpass_msg msg = { .iov = iov, .iovcnt = 1025, .fds = &got,
+	    .nfds = 1 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 1025; i++) {
+		iov[i].iov_base = &bytes[i];
+		iov[i].iov_len = 1;
+	}
+	open_with_first(SOCK_STREAM, sv, p, 1);
+	errno = 0;
+	assert_int_equal(t_recvmsg(sv[1], &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(msg.nfds, 0);
+	assert_int_equal(got, -5);
+	sends = sim_stats.sendmsg_calls;
+	msg = (struct fdpass_msg){ .iov = iov, .iovcnt = 1025, .fds = &p[1],
+	    .nfds = 1 };
+	errno = 0;
+	assert_int_equal(t_sendmsg(sv[0], &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(sim_stats.sendmsg_calls, sends);
+	assert_next_message(sv, p, "first");
+}
+
 static int
 run_as(enum form f)
 {
@@ -1478,6 +1517,8 @@ run_as(enum form f)
 		sim_test_unix(sock_init_errors),
 		sim_test(sock_uninitialised),
 		sim_test(pledge_refusal_kills),
+		/* issue 17: the receive and send paths' own errors */
+		sim_test(iovcnt_past_iov_max),
 	};
 
 	form = f;
