@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -488,6 +489,62 @@ reset_by_peer_seqpacket(void **state)
 	reset_by_peer(SOCK_SEQPACKET);
 }
 
+/* Closes sock with SO_LINGER 0: the peer gets a TCP reset. */
+static void
+close_with_reset(int sock)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	assert_int_equal(setsockopt(sock, SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof lg), 0);
+	xclose(sock);
+}
+
+/*
+ * A TCP reset is an abort, not an orderly close: only an AF_UNIX peer's
+ * ECONNRESET is end-of-file on receive and EPIPE on send.  On TCP the
+ * receive fails with ECONNRESET, once; then the socket reads end-of-file
+ * as the kernel says.  A send after the reset says what the kernel says:
+ * ECONNRESET on Linux (tcp_sendmsg_locked, sk_err), EPIPE on the BSDs,
+ * whose sosend checks the cannot-send-more state first.
+ */
+static void
+tcp_reset_is_econnreset(void **state)
+{
+	int client, server;
+	char buf[4];
+	struct pollfd pfd;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+	struct fdpass_msg msg = { .iov = &iov, .iovcnt = 1 };
+
+	(void)state;
+	tcp_pair(&client, &server);
+	assert_int_equal(write(client, "a", 1), 1);	/* left unread */
+	close_with_reset(server);
+	pfd.fd = client;
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	errno = 0;
+	assert_int_equal(fdpass_recvmsg(client, &msg, 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	xclose(client);
+
+	tcp_pair(&client, &server);
+	close_with_reset(server);
+	pfd.fd = client;
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	errno = 0;
+	assert_int_equal(fdpass_send_with_fds(client, &one_byte, 1, NULL, 0),
+	    -1);
+#ifdef __linux__
+	assert_int_equal(errno, ECONNRESET);
+#else
+	assert_true(errno == ECONNRESET || errno == EPIPE);
+#endif
+	xclose(client);
+}
+
 static void
 nonblock_recv_is_eagain(void **state)
 {
@@ -701,6 +758,7 @@ main(void)
 		fd_test(iovcnt_past_iov_max_is_emsgsize),
 		fd_test(reset_by_peer_stream),
 		fd_test(reset_by_peer_seqpacket),
+		fd_test(tcp_reset_is_econnreset),
 		fd_test(nonblock_recv_is_eagain),
 		fd_test(nonblock_send_is_eagain),
 		fd_test(eintr_is_retried_on_recv),

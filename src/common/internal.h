@@ -229,6 +229,12 @@ fdpass__sock_view(const struct fdpass_sock *s, struct fdpass__sockview *v)
  */
 int fdpass__view_type(const struct fdpass__sockview *v);
 
+/*
+ * 1 if the socket is known to be AF_UNIX: a handle's always is; the fd
+ * calls ask where they may (FDPASS__OS_FD_CALLS_ASK), else 0.
+ */
+int fdpass__view_is_unix(const struct fdpass__sockview *v);
+
 
 /*
  * getsockopt for a peer-credential option on a connected AF_UNIX socket:

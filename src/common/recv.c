@@ -205,14 +205,17 @@ ctrunc_with_room(const struct msghdr *request, const struct msghdr *mh)
 }
 
 /*
- * A stream or seqpacket peer that closed with our data unread leaves
- * ECONNRESET for the next receive (Linux unix_release_sock), which reports
- * and clears it: after the queued data on a stream, before it on a
- * seqpacket socket (unix_stream_read_generic, __skb_try_recv_datagram).
+ * An AF_UNIX stream or seqpacket peer that closed with our data unread
+ * leaves ECONNRESET for the next receive (Linux unix_release_sock), which
+ * reports and clears it: after the queued data on a stream, before it on
+ * a seqpacket socket (unix_stream_read_generic, __skb_try_recv_datagram).
  * The peer is gone, so receiving once more, without waiting, returns what
  * is still queued or end-of-file; end-of-file it is if nothing answers.
  * A datagram socket is reset too (every kernel), and there ECONNRESET is
- * the answer, as it is where the type is not known.
+ * the answer, as it is where the type is not known.  So it is on any
+ * other family: a TCP reset is an abort (tcp_reset), not an orderly close,
+ * and must not read as end-of-file; the fd calls ask the family (the type
+ * alone says SOCK_STREAM for TCP too).
  */
 static ssize_t
 recv_after_reset(const struct fdpass__sockview *v,
@@ -221,7 +224,8 @@ recv_after_reset(const struct fdpass__sockview *v,
 	int type = fdpass__view_type(v);
 	ssize_t n;
 
-	if (type != SOCK_STREAM && type != SOCK_SEQPACKET) {
+	if ((type != SOCK_STREAM && type != SOCK_SEQPACKET) ||
+	    !fdpass__view_is_unix(v)) {
 		errno = ECONNRESET;
 		return -1;
 	}

@@ -63,12 +63,14 @@ check_carries_fds(int sock)
 }
 
 /*
- * A stream or seqpacket peer that closed with data unread makes the kernel
- * answer ECONNRESET once before EPIPE (Linux unix_release_sock); both say
- * the peer is gone.  A datagram socket's errno is the OS's own, and every
- * kernel resets datagram sockets too (Linux unix_dgram_disconnected, the
- * BSDs' and xnu's unp_drop on a connected datagram peer's close), so where
- * the type is not known the kernel's ECONNRESET is left as it is.
+ * An AF_UNIX stream or seqpacket peer that closed with data unread makes
+ * the kernel answer ECONNRESET once before EPIPE (Linux
+ * unix_release_sock); both say the peer is gone.  A datagram socket's
+ * errno is the OS's own, and every kernel resets datagram sockets too
+ * (Linux unix_dgram_disconnected, the BSDs' and xnu's unp_drop on a
+ * connected datagram peer's close), so where the type is not known the
+ * kernel's ECONNRESET is left as it is.  So it is on another family: a
+ * TCP reset is an abort, not a close (the fd calls ask the family).
  */
 static ssize_t
 peer_gone_is_epipe(const struct fdpass__sockview *v, ssize_t n)
@@ -77,7 +79,8 @@ peer_gone_is_epipe(const struct fdpass__sockview *v, ssize_t n)
 
 	if (n == -1 && errno == ECONNRESET) {
 		type = fdpass__view_type(v);
-		if (type == SOCK_STREAM || type == SOCK_SEQPACKET)
+		if ((type == SOCK_STREAM || type == SOCK_SEQPACKET) &&
+		    fdpass__view_is_unix(v))
 			errno = EPIPE;
 	}
 	return n;
