@@ -185,7 +185,7 @@ cloexec_fallback_failure_closes_all(void **state)
 
 struct crafted {
 	int level, type;
-	int fds[4];
+	int fds[4];		/* dup'd; a negative one written as it is */
 	size_t nfds;
 	size_t claimed_nfds;	/* cmsg_len says this many (0: nfds,
 				   ZERO_LENGTH: cmsg_len is 0) */
@@ -218,7 +218,7 @@ recvmsg_crafted(int sock, struct msghdr *mh, int flags)
 		cmsg->cmsg_len = claimed == ZERO_LENGTH ? 0 :
 		    CMSG_LEN(claimed * sizeof(int));
 		for (j = 0; j < m->nfds; j++) {
-			fd = dup(m->fds[j]);
+			fd = m->fds[j] < 0 ? m->fds[j] : dup(m->fds[j]);
 			memcpy(CMSG_DATA(cmsg) + j * sizeof fd, &fd, sizeof fd);
 		}
 		used += CMSG_SPACE(m->nfds * sizeof(int));
@@ -312,6 +312,45 @@ companion_fd_is_closed(void **state)
 		use_crafted(msgs, 2, 0, 0);
 		assert_int_equal(fdpass_recv_with_fd(-1, &c, 1, &got), 1);
 	}
+	assert_same_pipe(p[0], got);
+	xclose(got);
+	xclose_all(p, 2);
+}
+
+static int negative_closes;	/* close() of a negative number */
+
+static int
+close_recording(int fd)
+{
+	if (fd < 0)
+		negative_closes++;
+	return fdpass__real_syscalls.close(fd);
+}
+
+/*
+ * Linux writes -errno as the SCM_PIDFD payload when it cannot make the
+ * pidfd (net/core/scm.c scm_pidfd_recv): nothing was installed, nothing
+ * is closed; the descriptors of the message arrive as usual.
+ */
+static void
+negative_pidfd_is_not_closed(void **state)
+{
+	int p[2], got = -5;
+	char c;
+
+	(void)state;
+	xpipe(p);
+	negative_closes = 0;
+	fdpass__sys.close = close_recording;
+	{
+		const struct crafted msgs[] = {
+			{ SOL_SOCKET, SCM_PIDFD, { -ESRCH }, 1, 0 },
+			{ SOL_SOCKET, SCM_RIGHTS, { p[1] }, 1, 0 },
+		};
+		use_crafted(msgs, 2, 0, 0);
+		assert_int_equal(fdpass_recv_with_fd(-1, &c, 1, &got), 1);
+	}
+	assert_int_equal(negative_closes, 0);
 	assert_same_pipe(p[0], got);
 	xclose(got);
 	xclose_all(p, 2);
@@ -553,6 +592,7 @@ main(void)
 		seam_test(several_messages_over_capacity),
 #ifdef SCM_PIDFD
 		seam_test(companion_fd_is_closed),
+		seam_test(negative_pidfd_is_not_closed),
 #endif
 		seam_test(claimed_length_beyond_buffer),
 		seam_test(zero_length_message_ends_walk),

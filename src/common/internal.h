@@ -81,6 +81,7 @@ struct fdpass__syscalls {
 	int (*getsockname)(int, struct sockaddr *, socklen_t *);
 	int (*getpeername)(int, struct sockaddr *, socklen_t *);
 	int (*kernel_release)(void);
+	int (*close)(int);
 };
 
 #ifdef FDPASS_TEST_SEAMS

@@ -75,7 +75,10 @@ payload_fds(const struct cmsghdr *cmsg, const unsigned char *end)
  * Walks every control message: SCM_RIGHTS descriptors go to the caller in
  * order, across as many messages as the kernel produced (FreeBSD keeps the
  * sender's messages apart); any other descriptor the kernel installed
- * (Linux SCM_PIDFD) is closed.
+ * (Linux SCM_PIDFD) is closed.  A negative one was never installed: Linux
+ * puts pidfd_prepare's -errno there when it cannot make the pidfd
+ * (net/core/scm.c scm_pidfd_recv), and a close of it would be a system
+ * call for nothing.
  */
 static void
 collect_fds(struct msghdr *mh, struct collected *c)
@@ -97,7 +100,8 @@ collect_fds(struct msghdr *mh, struct collected *c)
 		} else if (FDPASS__OS_CMSG_CARRIES_FD(cmsg->cmsg_level,
 		    cmsg->cmsg_type)) {
 			for (i = 0; i < n; i++)
-				close_keeping_errno(fd_at(cmsg, i));
+				if (fd_at(cmsg, i) >= 0)
+					close_keeping_errno(fd_at(cmsg, i));
 		}
 	}
 }

@@ -135,6 +135,6 @@ fdpass__close_all(const int *fds, size_t n)
 
 	/* Not retried on EINTR: the descriptor is gone either way (POSIX 2024). */
 	for (i = 0; i < n; i++)
-		(void)close(fds[i]);
+		(void)FDPASS__SYSCALL(close)(fds[i]);
 	errno = saved_errno;
 }
