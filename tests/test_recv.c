@@ -687,6 +687,48 @@ with_passpidfd(void **state)
 #endif
 }
 
+/*
+ * msg->flags is this call's on every return: a receive refused before
+ * the kernel (unknown flags, no room, an uninitialised handle) clears
+ * what an earlier truncated receive left there.
+ */
+static void
+flags_cleared_on_early_errors(void **state)
+{
+	int sv[2], got = -5;
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct iovec none = { .iov_base = &c, .iov_len = 0 };
+	struct fdpass_msg msg = { .iov = &iov, .iovcnt = 1, .fds = &got,
+	    .nfds = 1 };
+	struct fdpass_sock s;
+
+	(void)state;
+	xsocketpair(SOCK_STREAM, sv);
+	msg.flags = FDPASS_TRUNC | FDPASS_CTRUNC;
+	errno = 0;
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, 0x100), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(msg.flags, 0);
+	msg.iov = &none;
+	msg.flags = FDPASS_CTRUNC;
+	errno = 0;
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(msg.flags, 0);
+	msg.iov = &iov;
+	msg.flags = FDPASS_TRUNC;
+	memset(&s, 0, sizeof s);
+	s.fd = sv[1];
+	s.type = SOCK_STREAM;
+	errno = 0;
+	assert_int_equal(fdpass_sock_recvmsg(&s, &msg, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(msg.flags, 0);
+	assert_int_equal(got, -5);
+	xclose_all(sv, 2);
+}
+
 int
 main(void)
 {
@@ -707,6 +749,7 @@ main(void)
 		fd_test(emfile_dgram),
 		fd_test(with_passcred),
 		fd_test(with_passpidfd),
+		fd_test(flags_cleared_on_early_errors),
 	};
 
 	return cmocka_run_group_tests_name("recv", tests, NULL, NULL);

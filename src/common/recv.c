@@ -328,13 +328,16 @@ fdpass__recv(const struct fdpass__sockview *v, struct fdpass_msg *msg,
 	if (want_cloexec)
 		rflags |= FDPASS__RECV_CLOEXEC;
 
+	/*
+	 * No kernel refuses MSG_CMSG_CLOEXEC: Linux fails recvmsg for
+	 * MSG_CMSG_COMPAT alone (net/socket.c __sys_recvmsg), NetBSD masks
+	 * the flags (uipc_syscalls.c MSG_USERFLAGS), FreeBSD (kern_recvit)
+	 * and OpenBSD (sys_recvmsg) pass them on unchecked.  An EINVAL is
+	 * therefore about the socket (a listening one) or the message and
+	 * is returned as it is, never answered by a second call without the
+	 * flag.
+	 */
 	n = recvmsg_retrying(v->fd, &request, &mh, rflags);
-	if (n == -1 && errno == EINVAL && (rflags & FDPASS__RECV_CLOEXEC)) {
-		/* A kernel older than its headers refuses the flag. */
-		rflags &= ~FDPASS__RECV_CLOEXEC;
-		c.set_cloexec = 1;
-		n = recvmsg_retrying(v->fd, &request, &mh, rflags);
-	}
 	if (n == -1 && errno == ECONNRESET)
 		n = recv_after_reset(v, &request, &mh, rflags);
 	if (n == -1 && is_no_slot_errno(errno)) {
