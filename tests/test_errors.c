@@ -545,6 +545,56 @@ tcp_reset_is_econnreset(void **state)
 	xclose(client);
 }
 
+/*
+ * NetBSD: control longer than the stream's send buffer as configured
+ * (SO_SNDBUF 512; 254 descriptors are 1032 bytes of control) is refused
+ * for good (sosend: EMSGSIZE), with FDPASS_NONBLOCK too: an EAGAIN would
+ * be waited on forever.  The fd calls and a handle made after the option
+ * was set alike.  Elsewhere a kernel that does not refuse it takes it.
+ */
+static void
+control_longer_than_sndbuf(void **state)
+{
+	int sv[2], p[2], fds[254], size = 512, lowat = -1;
+	socklen_t len = sizeof lowat;
+	struct fdpass_sock s;
+	struct fdpass_msg msg = { .iov = &one_byte, .iovcnt = 1, .fds = fds,
+	    .nfds = 0 };
+	size_t i;
+
+	(void)state;
+	msg.nfds = fdpass_max_fds() < 254 ? fdpass_max_fds() : 254;
+	xsocketpair(SOCK_STREAM, sv);
+	xpipe(p);
+	for (i = 0; i < 254; i++)
+		fds[i] = p[1];
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &size,
+	    sizeof size), 0);
+	(void)getsockopt(sv[0], SOL_SOCKET, SO_SNDLOWAT, &lowat, &len);
+	print_message("SO_SNDBUF 512: SO_SNDLOWAT %d\n", lowat);
+	errno = 0;
+	if (fdpass_sendmsg(sv[0], &msg, FDPASS_NONBLOCK) == 1) {
+#ifdef __NetBSD__
+		fail_msg("NetBSD took %zu descriptors past SO_SNDBUF", msg.nfds);
+#endif
+		/* Closing the socket closes what is in flight. */
+		xclose_all(p, 2);
+		xclose_all(sv, 2);
+		return;
+	}
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(fdpass_sock_init(&s, sv[0]), 0);
+	errno = 0;
+	assert_int_equal(fdpass_sock_sendmsg(&s, &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	errno = 0;
+	assert_int_equal(fdpass_sock_sendmsg(&s, &msg, 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_nothing_queued(sv[1]);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
 static void
 nonblock_recv_is_eagain(void **state)
 {
@@ -759,6 +809,7 @@ main(void)
 		fd_test(reset_by_peer_stream),
 		fd_test(reset_by_peer_seqpacket),
 		fd_test(tcp_reset_is_econnreset),
+		fd_test(control_longer_than_sndbuf),
 		fd_test(nonblock_recv_is_eagain),
 		fd_test(nonblock_send_is_eagain),
 		fd_test(eintr_is_retried_on_recv),

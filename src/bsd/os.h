@@ -74,6 +74,7 @@
  */
 #define FDPASS__OS_FULL_ERRNO(type, nfds) \
 	((void)(nfds), (type) == SOCK_DGRAM || (type) == 0 ? ENOBUFS : 0)
+#define FDPASS__OS_FULL_LIMIT_OPT 0
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #elif FDPASS_OS_OPENBSD
@@ -92,6 +93,7 @@
 #define FDPASS__OS_RECORD_FLAGS(type, learned) \
 	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
+#define FDPASS__OS_FULL_LIMIT_OPT 0
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #elif FDPASS_OS_NETBSD
@@ -124,6 +126,19 @@
 	((type) == SOCK_DGRAM || (type) == 0 ? ENOBUFS : \
 	(type) == SOCK_STREAM && (nfds) > 0 ? EMSGSIZE : 0)
 /*
+ * The same EMSGSIZE is for good when the control is longer than the send
+ * buffer as configured (sosend: clen > sb_hiwat, uipc_socket.c), and
+ * then waiting would never end.  The configured size itself is lost (the
+ * stream's sb_hiwat is what the peer left of it, and SO_SNDBUF reports
+ * that), but SO_SNDLOWAT keeps a bound: soreserve sets it to
+ * MAX(sock_loan_thresh, MCLBYTES), at least 2048, and sbreserve caps it
+ * at every SO_SNDBUF set, while the shrinking (uipc_usrreq.c, PRU_SEND)
+ * leaves it alone.  Our control is at most CMSG_SPACE(254 * 4) = 1032
+ * bytes, so control longer than SO_SNDLOWAT means longer than a send
+ * buffer set below 2048, for good (unless SO_SNDLOWAT was set by hand).
+ */
+#define FDPASS__OS_FULL_LIMIT_OPT SO_SNDLOWAT
+/*
  * sosend (uipc_socket.c) gives up waiting only for SS_NBIO or MSG_NBIO:
  * with MSG_DONTWAIT alone a send to a full stream blocks (seen on a real
  * 9.1 kernel); soreceive honours either.
@@ -146,6 +161,7 @@
 #define FDPASS__OS_RECORD_FLAGS(type, learned) \
 	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
+#define FDPASS__OS_FULL_LIMIT_OPT 0
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #else

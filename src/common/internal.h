@@ -35,6 +35,10 @@
  *                                socket of this type (0: unknown) fails
  *                                with, instead of waiting, when the peer's
  *                                buffer is full; 0 where the kernel waits
+ *   FDPASS__OS_FULL_LIMIT_OPT    a SOL_SOCKET option whose value bounds the
+ *                                control length that FDPASS__OS_FULL_ERRNO
+ *                                can mean a full buffer for: a longer one
+ *                                is refused for good; 0 where there is none
  *   FDPASS__OS_RECORD_FLAGS(type, learned)
  *                                send flags that keep the message boundaries
  *                                of a socket of this type (0: unknown) on
@@ -189,6 +193,8 @@ struct fdpass__sockview {
 	int fd;
 	int type;		/* SOCK_*, 0 if not known */
 	unsigned int learned;	/* FDPASS__LEARNED_* */
+	/* FDPASS__OS_FULL_LIMIT_OPT as init saw it; 0: not known */
+	unsigned int full_limit;
 };
 
 #define FDPASS__LEARNED_NONBLOCK 0x1	/* O_NONBLOCK was set at init */
@@ -200,6 +206,7 @@ struct fdpass__sockview {
 #define FDPASS__SOCK_MAGIC 0x66647073u
 #define FDPASS__PRIV_MAGIC 0
 #define FDPASS__PRIV_LEARNED 1
+#define FDPASS__PRIV_FULL_LIMIT 2
 
 static inline int
 fdpass__is_message_type(int type)
@@ -221,6 +228,7 @@ fdpass__sock_view(const struct fdpass_sock *s, struct fdpass__sockview *v)
 	v->fd = s->fd;
 	v->type = s->type;
 	v->learned = s->fdpass_private[FDPASS__PRIV_LEARNED];
+	v->full_limit = s->fdpass_private[FDPASS__PRIV_FULL_LIMIT];
 	return 0;
 }
 

@@ -371,7 +371,7 @@ fdpass__recv(const struct fdpass__sockview *v, struct fdpass_msg *msg,
 ssize_t
 fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
 {
-	struct fdpass__sockview v = { sock, 0, 0 };
+	struct fdpass__sockview v = { sock, 0, 0, 0 };
 	int why_ctrunc;
 
 	return fdpass__recv(&v, msg, flags, &why_ctrunc);

@@ -51,6 +51,7 @@
  */
 #define FDPASS__OS_IOV_MAX 1024
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
+#define FDPASS__OS_FULL_LIMIT_OPT 0
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 #define FDPASS__OS_RECORD_FLAGS(type, learned) \
 	((void)(type), (void)(learned), 0)

@@ -54,6 +54,12 @@ struct sim_state {
 	struct sim_stranded stranded[4];	/* data kept after a failure */
 	int pledged;			/* OpenBSD: pledge(2) was called */
 	unsigned int promises;		/* SIM_PLEDGE_* */
+	/* NetBSD: each socket's SO_SNDBUF as set and SO_SNDLOWAT. */
+	struct sim_sndbuf {
+		int sock;
+		unsigned long hiwat, lowat;
+	} sndbuf[16];
+	size_t n_sndbuf;
 };
 
 extern struct sim_state sim;
@@ -87,6 +93,8 @@ int sim_kernel_release(void);
 void sim_install_pledged_seams(void);
 
 /* kernel_opt.c */
+/* NetBSD: the send buffer as configured (SO_SNDBUF), for sosend. */
+unsigned long sim_sndbuf_hiwat(int sock);
 int sim_getsockopt(int sock, int level, int name, void *val, socklen_t *len);
 int sim_setsockopt(int sock, int level, int name, const void *val,
     socklen_t len);

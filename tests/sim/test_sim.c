@@ -1477,6 +1477,58 @@ iovcnt_past_iov_max(void **state)
 	assert_next_message(sv, p, "first");
 }
 
+/*
+ * NetBSD: descriptors whose control is longer than the stream's send
+ * buffer as configured (SO_SNDBUF 512, 254 descriptors: 1032 bytes) are
+ * refused for good (sosend: EMSGSIZE), not for a full peer: -1 EMSGSIZE
+ * with FDPASS_NONBLOCK too, never an EAGAIN to wait on forever.  A handle
+ * made after the option was set knows it; a few descriptors still go.
+ */
+static void
+control_longer_than_sndbuf(void **state)
+{
+	int sv[2], p[2], fds[254], size = 512, got = -5;
+	struct fdpass_sock s;
+	struct fdpass_msg msg = {
+	    .iov = &(struct iovec){ .iov_base = (void *)"x", .iov_len = 1 },
+	    .iovcnt = 1, .fds = fds, .nfds = 254 };
+	char c;
+	size_t i;
+
+	(void)state;
+	if (!sim_os.stream_full_control_emsgsize) {
+		print_message("%s: sosend waits for room\n", sim_os.name);
+		skip();
+	}
+	t_pair(SOCK_STREAM, sv);
+	xpipe(p);
+	assert_int_equal(sim_setsockopt_direct(sv[0], SOL_SOCKET, SO_SNDBUF,
+	    &size, sizeof size), 0);
+	if (form == FORM_HANDLE) {
+		assert_int_equal(fdpass_sock_init(&s, sv[0]), 0);
+		assert_true(n_handles < MAX_HANDLES);
+		handles[n_handles++] = s;
+	}
+	for (i = 0; i < 254; i++)
+		fds[i] = p[1];
+	errno = 0;
+	assert_int_equal(t_sendmsg(sv[0], &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	errno = 0;
+	assert_int_equal(t_sendmsg(sv[0], &msg, 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	msg.nfds = 1;
+	assert_int_equal(t_sendmsg(sv[0], &msg, FDPASS_NONBLOCK), 1);
+	assert_int_equal(t_recvmsg(sv[1], &(struct fdpass_msg){
+	    .iov = &(struct iovec){ .iov_base = &c, .iov_len = 1 },
+	    .iovcnt = 1, .fds = &got, .nfds = 1 }, 0), 1);
+	assert_same_pipe(p[0], got);
+	xclose(got);
+	assert_drained(sv[1]);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
 static int
 run_as(enum form f)
 {
@@ -1519,6 +1571,7 @@ run_as(enum form f)
 		sim_test(pledge_refusal_kills),
 		/* issue 17: the receive and send paths' own errors */
 		sim_test(iovcnt_past_iov_max),
+		sim_test_unix(control_longer_than_sndbuf),
 	};
 
 	form = f;
