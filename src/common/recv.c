@@ -361,6 +361,7 @@ fdpass__recv(const struct fdpass__sockview *v, struct fdpass_msg *msg,
 	}
 	if (c.cloexec_errno != 0) {
 		discard_collected(&c);
+		msg->flags = 0;
 		errno = c.cloexec_errno;
 		return -1;
 	}

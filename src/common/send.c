@@ -102,9 +102,10 @@ view_nonblocking(const struct fdpass__sockview *v)
 }
 
 /*
- * Whether the kernel's full-buffer errno is for good: control longer than
- * FDPASS__OS_FULL_LIMIT_OPT allows (NetBSD), which no wait would make
- * fit.  A handle has the value init read; the fd calls ask where they may.
+ * Whether the kernel's full-buffer EMSGSIZE is for good: control longer
+ * than FDPASS__OS_FULL_LIMIT_OPT allows (NetBSD), which no wait would
+ * make fit.  A handle has the value init read; the fd calls ask where
+ * they may.
  */
 static int
 full_for_good(const struct fdpass__sockview *v, size_t nfds)
@@ -151,7 +152,8 @@ full_is_eagain(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
 		return n;
 	}
 	if ((!(flags & FDPASS_NONBLOCK) && !view_nonblocking(v)) ||
-	    (msg->nfds > 0 && full_for_good(v, msg->nfds))) {
+	    (err == EMSGSIZE && msg->nfds > 0 &&
+	    full_for_good(v, msg->nfds))) {
 		errno = err;
 		return -1;
 	}
