@@ -755,6 +755,7 @@ flags_cleared_on_early_errors(void **state)
 #define STACK_NOT_MEASURED 1
 #endif
 
+#ifndef STACK_NOT_MEASURED
 enum stack_call { CALL_NOTHING, CALL_RECVMSG, CALL_RECV_WITH_FD,
     CALL_SEND_WITH_FDS, CALL_RECV_RESET };
 
@@ -838,6 +839,8 @@ stack_warm_up(void)
 	xclose(sv[1]);
 	xclose_all(p, 2);
 }
+
+#endif /* !STACK_NOT_MEASURED */
 
 static void
 stack_use_is_bounded(void **state)
