@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -385,6 +386,60 @@ iovcnt_past_int_max_is_emsgsize(void **state)
 }
 
 /*
+ * One iovec more than every kernel takes (1024: Linux UIO_MAXIOV, the
+ * BSDs' and xnu's IOV_MAX) is EMSGSIZE before any system call, as the
+ * kernel would say it, on send and receive.  The kernel's own EMSGSIZE
+ * must not reach the receive path: it read as no free slot (EMFILE), and
+ * on the BSDs the queued message was read back and lost.  It stays
+ * queued, descriptor and all.
+ */
+static void
+iovcnt_past_iov_max_is_emsgsize(void **state)
+{
+	static struct iovec iov[1025];
+	static char bytes[1025];
+	int sv[2], p[2], got = -5, fd = -5;
+	struct fdpass_msg msg = { .iov = iov, .iovcnt = 1025, .fds = &got,
+	    .nfds = 1, .flags = -1 };
+	char buf[4];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 1025; i++) {
+		iov[i].iov_base = &bytes[i];
+		iov[i].iov_len = 1;
+	}
+	xsocketpair(SOCK_STREAM, sv);
+	xpipe(p);
+	send_fds(sv[0], &p[1], 1);
+	errno = 0;
+	assert_int_equal(fdpass_recvmsg(sv[1], &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(msg.nfds, 0);
+	assert_int_equal(msg.flags, 0);
+	assert_int_equal(got, -5);
+	assert_int_equal(fdpass_recv_with_fd(sv[1], buf, sizeof buf, &fd), 1);
+	assert_int_equal(buf[0], 'x');
+	assert_same_pipe(p[0], fd);
+	xclose(fd);
+
+	msg = (struct fdpass_msg){ .iov = iov, .iovcnt = 1025, .fds = &p[1],
+	    .nfds = 1 };
+	errno = 0;
+	assert_int_equal(fdpass_sendmsg(sv[0], &msg, 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	msg.nfds = 0;
+	assert_int_equal(fdpass_sendmsg(sv[0], &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_nothing_queued(sv[1]);
+	/* The limit itself is taken. */
+	msg.iovcnt = 1024;
+	assert_int_equal(fdpass_sendmsg(sv[0], &msg, 0), 1024);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
+/*
  * A peer that closes with our data unread makes Linux answer ECONNRESET
  * once (unix_release_sock): a send says EPIPE, as for any gone peer, and
  * a receive reads the rest and then end-of-file, on stream and seqpacket.
@@ -432,6 +487,112 @@ reset_by_peer_seqpacket(void **state)
 	(void)state;
 	require_seqpacket();
 	reset_by_peer(SOCK_SEQPACKET);
+}
+
+/* Closes sock with SO_LINGER 0: the peer gets a TCP reset. */
+static void
+close_with_reset(int sock)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	assert_int_equal(setsockopt(sock, SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof lg), 0);
+	xclose(sock);
+}
+
+/*
+ * A TCP reset is an abort, not an orderly close: only an AF_UNIX peer's
+ * ECONNRESET is end-of-file on receive and EPIPE on send.  On TCP the
+ * receive fails with ECONNRESET, once; then the socket reads end-of-file
+ * as the kernel says.  A send after the reset says what the kernel says:
+ * ECONNRESET on Linux (tcp_sendmsg_locked, sk_err), EPIPE on the BSDs,
+ * whose sosend checks the cannot-send-more state first.
+ */
+static void
+tcp_reset_is_econnreset(void **state)
+{
+	int client, server;
+	char buf[4];
+	struct pollfd pfd;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+	struct fdpass_msg msg = { .iov = &iov, .iovcnt = 1 };
+
+	(void)state;
+	tcp_pair(&client, &server);
+	assert_int_equal(write(client, "a", 1), 1);	/* left unread */
+	close_with_reset(server);
+	pfd.fd = client;
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	errno = 0;
+	assert_int_equal(fdpass_recvmsg(client, &msg, 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	xclose(client);
+
+	tcp_pair(&client, &server);
+	close_with_reset(server);
+	pfd.fd = client;
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	errno = 0;
+	assert_int_equal(fdpass_send_with_fds(client, &one_byte, 1, NULL, 0),
+	    -1);
+#ifdef __linux__
+	assert_int_equal(errno, ECONNRESET);
+#else
+	assert_true(errno == ECONNRESET || errno == EPIPE);
+#endif
+	xclose(client);
+}
+
+/*
+ * NetBSD: control longer than the stream's send buffer as configured
+ * (SO_SNDBUF 512; 254 descriptors are 1032 bytes of control) is refused
+ * for good (sosend: EMSGSIZE), with FDPASS_NONBLOCK too: an EAGAIN would
+ * be waited on forever.  The fd calls and a handle made after the option
+ * was set alike.  Elsewhere a kernel that does not refuse it takes it.
+ */
+static void
+control_longer_than_sndbuf(void **state)
+{
+	int sv[2], p[2], fds[254], size = 512, lowat = -1;
+	socklen_t len = sizeof lowat;
+	struct fdpass_sock s;
+	struct fdpass_msg msg = { .iov = &one_byte, .iovcnt = 1, .fds = fds,
+	    .nfds = 0 };
+	size_t i;
+
+	(void)state;
+	msg.nfds = fdpass_max_fds() < 254 ? fdpass_max_fds() : 254;
+	xsocketpair(SOCK_STREAM, sv);
+	xpipe(p);
+	for (i = 0; i < 254; i++)
+		fds[i] = p[1];
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &size,
+	    sizeof size), 0);
+	(void)getsockopt(sv[0], SOL_SOCKET, SO_SNDLOWAT, &lowat, &len);
+	print_message("SO_SNDBUF 512: SO_SNDLOWAT %d\n", lowat);
+	errno = 0;
+	if (fdpass_sendmsg(sv[0], &msg, FDPASS_NONBLOCK) == 1) {
+#ifdef __NetBSD__
+		fail_msg("NetBSD took %zu descriptors past SO_SNDBUF", msg.nfds);
+#endif
+		/* Closing the socket closes what is in flight. */
+		xclose_all(p, 2);
+		xclose_all(sv, 2);
+		return;
+	}
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(fdpass_sock_init(&s, sv[0]), 0);
+	errno = 0;
+	assert_int_equal(fdpass_sock_sendmsg(&s, &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	errno = 0;
+	assert_int_equal(fdpass_sock_sendmsg(&s, &msg, 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_nothing_queued(sv[1]);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
 }
 
 static void
@@ -644,8 +805,11 @@ main(void)
 		fd_test(fds_off_unix_are_eopnotsupp),
 		fd_test(iov_without_buffer_is_einval),
 		fd_test(iovcnt_past_int_max_is_emsgsize),
+		fd_test(iovcnt_past_iov_max_is_emsgsize),
 		fd_test(reset_by_peer_stream),
 		fd_test(reset_by_peer_seqpacket),
+		fd_test(tcp_reset_is_econnreset),
+		fd_test(control_longer_than_sndbuf),
 		fd_test(nonblock_recv_is_eagain),
 		fd_test(nonblock_send_is_eagain),
 		fd_test(eintr_is_retried_on_recv),

@@ -10,7 +10,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+#include <sys/un.h>
 
 #include "internal.h"
 
@@ -102,39 +105,44 @@ other_errors_not_retried(void **state)
 	xclose_all(sv, 2);
 }
 
-#if FDPASS__ATOMIC_CLOEXEC
-/* A kernel older than its headers: EINVAL for MSG_CMSG_CLOEXEC. */
-static ssize_t
-recvmsg_without_cloexec_flag(int sock, struct msghdr *mh, int flags)
-{
-	fake_calls++;
-	if (flags & FDPASS__RECV_CLOEXEC) {
-		errno = EINVAL;
-		return -1;
-	}
-	return fdpass__real_syscalls.recvmsg(sock, mh, flags);
-}
-
+/*
+ * An EINVAL of recvmsg (here a listening socket, Linux
+ * unix_stream_read_generic) is returned after one call: no kernel refuses
+ * MSG_CMSG_CLOEXEC, so it is never taken for a refused flag and the call
+ * is not made again without it.
+ */
 static void
-cloexec_flag_refused_falls_back(void **state)
+einval_is_not_repeated(void **state)
 {
-	int sv[2], p[2], got = -1;
-	char c;
+	char dir[] = "/tmp/fdpass-seams-XXXXXX", c;
+	struct sockaddr_un sun;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	int got = -5, l;
+	struct fdpass_msg msg = { .iov = &iov, .iovcnt = 1, .fds = &got,
+	    .nfds = 1 };
 
 	(void)state;
-	xsocketpair(SOCK_STREAM, sv);
-	xpipe(p);
-	fdpass__sys.recvmsg = recvmsg_without_cloexec_flag;
-	send_fds(sv[0], &p[1], 1);
-	assert_int_equal(fdpass_recv_with_fd(sv[1], &c, 1, &got), 1);
-	assert_int_equal(fake_calls, 2);
-	assert_true(has_cloexec(got));
-	assert_same_pipe(p[0], got);
-	xclose(got);
-	xclose_all(p, 2);
-	xclose_all(sv, 2);
-}
+	assert_non_null(mkdtemp(dir));
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	assert_true((size_t)snprintf(sun.sun_path, sizeof sun.sun_path,
+	    "%s/l", dir) < sizeof sun.sun_path);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sun, sizeof sun), 0);
+	assert_int_equal(listen(l, 1), 0);
+	fdpass__sys.recvmsg = recvmsg_failing_first;
+	errno = 0;
+	assert_int_equal(fdpass_recvmsg(l, &msg, FDPASS_NONBLOCK), -1);
+#ifdef __linux__
+	assert_int_equal(errno, EINVAL);
 #endif
+	assert_int_equal(fake_calls, 1);
+	assert_int_equal(got, -5);
+	xclose(l);
+	assert_int_equal(unlink(sun.sun_path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
 
 static int
 fcntl_failing(int fd, int cmd, int arg)
@@ -150,9 +158,11 @@ fcntl_failing(int fd, int cmd, int arg)
 	return fdpass__real_syscalls.fcntl(fd, cmd, arg);
 }
 
+#if !FDPASS__ATOMIC_CLOEXEC
 /*
- * The fcntl fallback fails on the second of three descriptors: all three
- * are closed and the error is reported.
+ * The fcntl fallback (a build without MSG_CMSG_CLOEXEC: the fallbacks
+ * leg, macOS) fails on the second of three descriptors: all three are
+ * closed and the error is reported.
  */
 static void
 cloexec_fallback_failure_closes_all(void **state)
@@ -166,9 +176,6 @@ cloexec_fallback_failure_closes_all(void **state)
 	xpipe(p);
 	fds[0] = fds[1] = fds[2] = p[1];
 	send_fds(sv[0], fds, 3);
-#if FDPASS__ATOMIC_CLOEXEC
-	fdpass__sys.recvmsg = recvmsg_without_cloexec_flag;
-#endif
 	fdpass__sys.fcntl = fcntl_failing;
 	fake_errno = EIO;
 	fake_passes_first = 1;
@@ -180,12 +187,13 @@ cloexec_fallback_failure_closes_all(void **state)
 	xclose_all(p, 2);
 	xclose_all(sv, 2);
 }
+#endif
 
 /* --- control messages crafted as other kernels would write them --- */
 
 struct crafted {
 	int level, type;
-	int fds[4];
+	int fds[4];		/* dup'd; a negative one written as it is */
 	size_t nfds;
 	size_t claimed_nfds;	/* cmsg_len says this many (0: nfds,
 				   ZERO_LENGTH: cmsg_len is 0) */
@@ -218,7 +226,7 @@ recvmsg_crafted(int sock, struct msghdr *mh, int flags)
 		cmsg->cmsg_len = claimed == ZERO_LENGTH ? 0 :
 		    CMSG_LEN(claimed * sizeof(int));
 		for (j = 0; j < m->nfds; j++) {
-			fd = dup(m->fds[j]);
+			fd = m->fds[j] < 0 ? m->fds[j] : dup(m->fds[j]);
 			memcpy(CMSG_DATA(cmsg) + j * sizeof fd, &fd, sizeof fd);
 		}
 		used += CMSG_SPACE(m->nfds * sizeof(int));
@@ -312,6 +320,45 @@ companion_fd_is_closed(void **state)
 		use_crafted(msgs, 2, 0, 0);
 		assert_int_equal(fdpass_recv_with_fd(-1, &c, 1, &got), 1);
 	}
+	assert_same_pipe(p[0], got);
+	xclose(got);
+	xclose_all(p, 2);
+}
+
+static int negative_closes;	/* close() of a negative number */
+
+static int
+close_recording(int fd)
+{
+	if (fd < 0)
+		negative_closes++;
+	return fdpass__real_syscalls.close(fd);
+}
+
+/*
+ * Linux writes -errno as the SCM_PIDFD payload when it cannot make the
+ * pidfd (net/core/scm.c scm_pidfd_recv): nothing was installed, nothing
+ * is closed; the descriptors of the message arrive as usual.
+ */
+static void
+negative_pidfd_is_not_closed(void **state)
+{
+	int p[2], got = -5;
+	char c;
+
+	(void)state;
+	xpipe(p);
+	negative_closes = 0;
+	fdpass__sys.close = close_recording;
+	{
+		const struct crafted msgs[] = {
+			{ SOL_SOCKET, SCM_PIDFD, { -ESRCH }, 1, 0 },
+			{ SOL_SOCKET, SCM_RIGHTS, { p[1] }, 1, 0 },
+		};
+		use_crafted(msgs, 2, 0, 0);
+		assert_int_equal(fdpass_recv_with_fd(-1, &c, 1, &got), 1);
+	}
+	assert_int_equal(negative_closes, 0);
 	assert_same_pipe(p[0], got);
 	xclose(got);
 	xclose_all(p, 2);
@@ -545,14 +592,15 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		seam_test(eintr_retried_inside),
 		seam_test(other_errors_not_retried),
-#if FDPASS__ATOMIC_CLOEXEC
-		seam_test(cloexec_flag_refused_falls_back),
-#endif
+		seam_test(einval_is_not_repeated),
+#if !FDPASS__ATOMIC_CLOEXEC
 		seam_test(cloexec_fallback_failure_closes_all),
+#endif
 		seam_test(several_rights_messages_in_order),
 		seam_test(several_messages_over_capacity),
 #ifdef SCM_PIDFD
 		seam_test(companion_fd_is_closed),
+		seam_test(negative_pidfd_is_not_closed),
 #endif
 		seam_test(claimed_length_beyond_buffer),
 		seam_test(zero_length_message_ends_walk),

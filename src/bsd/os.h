@@ -96,6 +96,7 @@
  */
 #define FDPASS__OS_FULL_ERRNO(type, nfds) \
 	((void)(nfds), (type) == SOCK_DGRAM || (type) == 0 ? ENOBUFS : 0)
+#define FDPASS__OS_FULL_LIMIT_OPT 0
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #elif FDPASS_OS_OPENBSD
@@ -119,6 +120,7 @@
 #define FDPASS__OS_RECORD_FLAGS(type, learned) \
 	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
+#define FDPASS__OS_FULL_LIMIT_OPT 0
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #elif FDPASS_OS_NETBSD
@@ -160,6 +162,19 @@
 	((type) == SOCK_DGRAM || (type) == 0 ? ENOBUFS : \
 	(type) == SOCK_STREAM && (nfds) > 0 ? EMSGSIZE : 0)
 /*
+ * The same EMSGSIZE is for good when the control is longer than the send
+ * buffer as configured (sosend: clen > sb_hiwat, uipc_socket.c), and
+ * then waiting would never end.  The configured size itself is lost (the
+ * stream's sb_hiwat is what the peer left of it, and SO_SNDBUF reports
+ * that), but SO_SNDLOWAT keeps a bound: soreserve sets it to
+ * MAX(sock_loan_thresh, MCLBYTES), at least 2048, and sbreserve caps it
+ * at every SO_SNDBUF set, while the shrinking (uipc_usrreq.c, PRU_SEND)
+ * leaves it alone.  Our control is at most CMSG_SPACE(254 * 4) = 1032
+ * bytes, so control longer than SO_SNDLOWAT means longer than a send
+ * buffer set below 2048, for good (unless SO_SNDLOWAT was set by hand).
+ */
+#define FDPASS__OS_FULL_LIMIT_OPT SO_SNDLOWAT
+/*
  * sosend (uipc_socket.c) gives up waiting only for SS_NBIO or MSG_NBIO:
  * with MSG_DONTWAIT alone a send to a full stream blocks (seen on a real
  * 9.1 kernel); soreceive honours either.
@@ -183,11 +198,40 @@
 #define FDPASS__OS_RECORD_FLAGS(type, learned) \
 	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
+#define FDPASS__OS_FULL_LIMIT_OPT 0
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 
 #else
 #error "src/bsd needs one of FDPASS_OS_FREEBSD, _OPENBSD, _NETBSD, _DRAGONFLY"
 #endif
+
+/*
+ * The errno of no free slot (unp_externalize, the descriptors closed).
+ * FreeBSD: EMFILE from fdallocn on 14 (seen on a real 14.2 kernel),
+ * EMSGSIZE on older releases (unp_externalize set it after fdallocn
+ * failed; tests/sys/kern/unix_passfd_test.c send_a_lot expected it).  No
+ * other recvmsg of an AF_UNIX socket fails with either once the iovec
+ * count is checked (FDPASS__OS_IOV_MAX), so both mean no slot there.
+ * OpenBSD unp_externalize: EMSGSIZE when fdalloc fails ("the error that
+ * has historically been returned"); NetBSD and DragonFly unp_externalize:
+ * EMSGSIZE when fdavail says no.  An EMFILE there is not theirs and is
+ * passed on as it is.
+ */
+#if FDPASS_OS_FREEBSD
+#define FDPASS__OS_NOSLOT_ERRNO(e) ((e) == EMFILE || (e) == EMSGSIZE)
+#else
+#define FDPASS__OS_NOSLOT_ERRNO(e) ((e) == EMSGSIZE)
+#endif
+
+/*
+ * Every BSD fails sendmsg and recvmsg with a longer msg_iovlen than 1024
+ * with EMSGSIZE: FreeBSD UIO_MAXIOV (sys/sys/uio.h; uipc_syscalls.c
+ * sys_sendmsg, sys_recvmsg: copyiniov(..., EMSGSIZE)), OpenBSD and NetBSD
+ * IOV_MAX (sys/sys/syslimits.h; uipc_syscalls.c sys_sendmsg, sys_recvmsg;
+ * NetBSD do_sys_sendmsg_so, do_sys_recvmsg_so), DragonFly UIO_MAXIOV
+ * (kern_subr.c iovec_copyin; not checked on a running DragonFly).
+ */
+#define FDPASS__OS_IOV_MAX 1024
 
 #ifndef FDPASS__OS_LEARN
 #define FDPASS__OS_LEARN(release) ((void)(release), 0u)

@@ -35,6 +35,10 @@
  *                                socket of this type (0: unknown) fails
  *                                with, instead of waiting, when the peer's
  *                                buffer is full; 0 where the kernel waits
+ *   FDPASS__OS_FULL_LIMIT_OPT    a SOL_SOCKET option whose value bounds the
+ *                                control length that FDPASS__OS_FULL_ERRNO
+ *                                can mean a full buffer for: a longer one
+ *                                is refused for good; 0 where there is none
  *   FDPASS__OS_RECORD_FLAGS(type, learned)
  *                                send flags that keep the message boundaries
  *                                of a socket of this type (0: unknown) on
@@ -55,6 +59,12 @@
  *                                1 if a record longer than the buffer is
  *                                cut without MSG_TRUNC, its tail left queued
  *                                and its end marked by MSG_EOR
+ *   FDPASS__OS_IOV_MAX           iovec entries one sendmsg or recvmsg takes;
+ *                                the kernel fails a longer array (EMSGSIZE)
+ *   FDPASS__OS_NOSLOT_ERRNO(e)   1 if recvmsg failing with errno e on an
+ *                                AF_UNIX socket means the descriptors found
+ *                                no free slot (the kernel closed them); 0
+ *                                for every e where recvmsg never fails so
  */
 #ifndef FDPASS_INTERNAL_H
 #define FDPASS_INTERNAL_H
@@ -86,6 +96,7 @@ struct fdpass__syscalls {
 	int (*getsockname)(int, struct sockaddr *, socklen_t *);
 	int (*getpeername)(int, struct sockaddr *, socklen_t *);
 	int (*kernel_release)(void);
+	int (*close)(int);
 };
 
 #ifdef FDPASS_TEST_SEAMS
@@ -140,9 +151,11 @@ fdpass__check_iov(const struct iovec *iov, size_t iovcnt, int *has_data)
 /*
  * The checks sending and receiving share: EINVAL for a NULL msg, unknown
  * flags, a NULL array with a count or an iovec entry with a length but no
- * buffer; EMSGSIZE for more iovecs than the int msg_iovlen of the BSDs and
- * musl holds (checked before the entries are read: a count past INT_MAX
- * is no array).  *has_data tells whether any iovec entry has a length.
+ * buffer; EMSGSIZE for more iovecs than the kernel takes, as the kernel
+ * would say it (FDPASS__OS_IOV_MAX), checked before the entries are read
+ * as the kernel checks the count first.  Before a receive it matters: an
+ * EMSGSIZE of the kernel's own would read as no free slot on the BSDs
+ * and xnu.  *has_data tells whether any iovec entry has a length.
  * Inline: it is on every send and receive.
  */
 static inline int
@@ -154,7 +167,7 @@ fdpass__check_msg(const struct fdpass_msg *msg, int flags, int *has_data)
 		errno = EINVAL;
 		return -1;
 	}
-	if (msg->iovcnt > INT_MAX) {
+	if (msg->iovcnt > FDPASS__OS_IOV_MAX) {
 		errno = EMSGSIZE;
 		return -1;
 	}
@@ -191,6 +204,8 @@ struct fdpass__sockview {
 	int fd;
 	int type;		/* SOCK_*, 0 if not known */
 	unsigned int learned;	/* FDPASS__LEARNED_* */
+	/* FDPASS__OS_FULL_LIMIT_OPT as init saw it; 0: not known */
+	unsigned int full_limit;
 };
 
 #define FDPASS__LEARNED_NONBLOCK 0x1	/* O_NONBLOCK was set at init */
@@ -202,6 +217,7 @@ struct fdpass__sockview {
 #define FDPASS__SOCK_MAGIC 0x66647073u
 #define FDPASS__PRIV_MAGIC 0
 #define FDPASS__PRIV_LEARNED 1
+#define FDPASS__PRIV_FULL_LIMIT 2
 
 static inline int
 fdpass__is_message_type(int type)
@@ -223,6 +239,7 @@ fdpass__sock_view(const struct fdpass_sock *s, struct fdpass__sockview *v)
 	v->fd = s->fd;
 	v->type = s->type;
 	v->learned = s->fdpass_private[FDPASS__PRIV_LEARNED];
+	v->full_limit = s->fdpass_private[FDPASS__PRIV_FULL_LIMIT];
 	return 0;
 }
 
@@ -231,6 +248,12 @@ fdpass__sock_view(const struct fdpass_sock *s, struct fdpass__sockview *v)
  * the kernel's answer, else 0.
  */
 int fdpass__view_type(const struct fdpass__sockview *v);
+
+/*
+ * 1 if the socket is known to be AF_UNIX: a handle's always is; the fd
+ * calls ask where they may (FDPASS__OS_FD_CALLS_ASK), else 0.
+ */
+int fdpass__view_is_unix(const struct fdpass__sockview *v);
 
 
 /*

@@ -75,7 +75,10 @@ payload_fds(const struct cmsghdr *cmsg, const unsigned char *end)
  * Walks every control message: SCM_RIGHTS descriptors go to the caller in
  * order, across as many messages as the kernel produced (FreeBSD keeps the
  * sender's messages apart); any other descriptor the kernel installed
- * (Linux SCM_PIDFD) is closed.
+ * (Linux SCM_PIDFD) is closed.  A negative one was never installed: Linux
+ * puts pidfd_prepare's -errno there when it cannot make the pidfd
+ * (net/core/scm.c scm_pidfd_recv), and a close of it would be a system
+ * call for nothing.
  */
 static void
 collect_fds(struct msghdr *mh, struct collected *c)
@@ -97,7 +100,8 @@ collect_fds(struct msghdr *mh, struct collected *c)
 		} else if (FDPASS__OS_CMSG_CARRIES_FD(cmsg->cmsg_level,
 		    cmsg->cmsg_type)) {
 			for (i = 0; i < n; i++)
-				close_keeping_errno(fd_at(cmsg, i));
+				if (fd_at(cmsg, i) >= 0)
+					close_keeping_errno(fd_at(cmsg, i));
 		}
 	}
 }
@@ -121,16 +125,17 @@ recvmsg_retrying(int sock, const struct msghdr *request, struct msghdr *mh,
 
 /*
  * The BSDs and xnu fail recvmsg when the descriptors cannot be installed
- * (no free slot), after closing them: EMSGSIZE (OpenBSD, NetBSD, xnu
- * unp_externalize) or EMFILE (FreeBSD 14 unp_externalize; its recv(2)).
- * Linux never fails recvmsg so: it closes what it could not install and
- * sets MSG_CTRUNC (net/core/scm.c scm_detach_fds).  Our control buffer is
- * never short, so on an AF_UNIX socket either errno means no slot.
+ * (no free slot), after closing them, each with an errno of its own
+ * (FDPASS__OS_NOSLOT_ERRNO); Linux never fails recvmsg so: it closes what
+ * it could not install and sets MSG_CTRUNC (net/core/scm.c
+ * scm_detach_fds).  Our control buffer is never short and the iovec count
+ * was checked, so on an AF_UNIX socket that errno means no slot; any other
+ * is the kernel's answer and is passed on.
  */
 static int
 is_no_slot_errno(int e)
 {
-	return e == EMSGSIZE || e == EMFILE;
+	return FDPASS__OS_NOSLOT_ERRNO(e);
 }
 
 /* What heads the queue after a receive failed for want of a slot. */
@@ -327,14 +332,17 @@ ctrunc_with_room(const struct msghdr *request, const struct msghdr *mh)
 }
 
 /*
- * A stream or seqpacket peer that closed with our data unread leaves
- * ECONNRESET for the next receive (Linux unix_release_sock), which reports
- * and clears it: after the queued data on a stream, before it on a
- * seqpacket socket (unix_stream_read_generic, __skb_try_recv_datagram).
+ * An AF_UNIX stream or seqpacket peer that closed with our data unread
+ * leaves ECONNRESET for the next receive (Linux unix_release_sock), which
+ * reports and clears it: after the queued data on a stream, before it on
+ * a seqpacket socket (unix_stream_read_generic, __skb_try_recv_datagram).
  * The peer is gone, so receiving once more, without waiting, returns what
  * is still queued or end-of-file; end-of-file it is if nothing answers.
  * A datagram socket is reset too (every kernel), and there ECONNRESET is
- * the answer, as it is where the type is not known.
+ * the answer, as it is where the type is not known.  So it is on any
+ * other family: a TCP reset is an abort (tcp_reset), not an orderly close,
+ * and must not read as end-of-file; the fd calls ask the family (the type
+ * alone says SOCK_STREAM for TCP too).
  */
 static ssize_t
 recv_after_reset(const struct fdpass__sockview *v,
@@ -343,7 +351,8 @@ recv_after_reset(const struct fdpass__sockview *v,
 	int type = fdpass__view_type(v);
 	ssize_t n;
 
-	if (type != SOCK_STREAM && type != SOCK_SEQPACKET) {
+	if ((type != SOCK_STREAM && type != SOCK_SEQPACKET) ||
+	    !fdpass__view_is_unix(v)) {
 		errno = ECONNRESET;
 		return -1;
 	}
@@ -412,8 +421,11 @@ fdpass__recv(const struct fdpass__sockview *v, struct fdpass_msg *msg,
 	(void)fdpass__socket_type(v->fd);
 #endif
 	if (check_recv(msg, flags) == -1) {
-		if (msg != NULL)
+		/* Nothing of an earlier receive may seem to be this one's. */
+		if (msg != NULL) {
 			msg->nfds = 0;
+			msg->flags = 0;
+		}
 		return -1;
 	}
 	memset(&c, 0, sizeof c);
@@ -439,13 +451,16 @@ fdpass__recv(const struct fdpass__sockview *v, struct fdpass_msg *msg,
 	if (want_cloexec)
 		rflags |= FDPASS__RECV_CLOEXEC;
 
+	/*
+	 * No kernel refuses MSG_CMSG_CLOEXEC: Linux fails recvmsg for
+	 * MSG_CMSG_COMPAT alone (net/socket.c __sys_recvmsg), NetBSD masks
+	 * the flags (uipc_syscalls.c MSG_USERFLAGS), FreeBSD (kern_recvit)
+	 * and OpenBSD (sys_recvmsg) pass them on unchecked.  An EINVAL is
+	 * therefore about the socket (a listening one) or the message and
+	 * is returned as it is, never answered by a second call without the
+	 * flag.
+	 */
 	n = recvmsg_retrying(v->fd, &request, &mh, rflags);
-	if (n == -1 && errno == EINVAL && (rflags & FDPASS__RECV_CLOEXEC)) {
-		/* A kernel older than its headers refuses the flag. */
-		rflags &= ~FDPASS__RECV_CLOEXEC;
-		c.set_cloexec = 1;
-		n = recvmsg_retrying(v->fd, &request, &mh, rflags);
-	}
 	if (n == -1 && errno == ECONNRESET)
 		n = recv_after_reset(v, &request, &mh, rflags);
 	if (n == -1 && is_no_slot_errno(errno)) {
@@ -470,6 +485,7 @@ fdpass__recv(const struct fdpass__sockview *v, struct fdpass_msg *msg,
 	}
 	if (c.cloexec_errno != 0) {
 		discard_collected(&c);
+		msg->flags = 0;
 		errno = c.cloexec_errno;
 		return -1;
 	}
@@ -480,7 +496,7 @@ fdpass__recv(const struct fdpass__sockview *v, struct fdpass_msg *msg,
 ssize_t
 fdpass_recvmsg(int sock, struct fdpass_msg *msg, int flags)
 {
-	struct fdpass__sockview v = { sock, 0, 0 };
+	struct fdpass__sockview v = { sock, 0, 0, 0 };
 	int why_ctrunc;
 
 	return fdpass__recv(&v, msg, flags, &why_ctrunc);
@@ -494,8 +510,10 @@ fdpass_sock_recvmsg(const struct fdpass_sock *s, struct fdpass_msg *msg,
 	int why_ctrunc;
 
 	if (fdpass__sock_view(s, &v) == -1) {
-		if (msg != NULL)
+		if (msg != NULL) {
 			msg->nfds = 0;
+			msg->flags = 0;
+		}
 		return -1;
 	}
 	return fdpass__recv(&v, msg, flags, &why_ctrunc);

@@ -63,12 +63,14 @@ check_carries_fds(int sock)
 }
 
 /*
- * A stream or seqpacket peer that closed with data unread makes the kernel
- * answer ECONNRESET once before EPIPE (Linux unix_release_sock); both say
- * the peer is gone.  A datagram socket's errno is the OS's own, and every
- * kernel resets datagram sockets too (Linux unix_dgram_disconnected, the
- * BSDs' and xnu's unp_drop on a connected datagram peer's close), so where
- * the type is not known the kernel's ECONNRESET is left as it is.
+ * An AF_UNIX stream or seqpacket peer that closed with data unread makes
+ * the kernel answer ECONNRESET once before EPIPE (Linux
+ * unix_release_sock); both say the peer is gone.  A datagram socket's
+ * errno is the OS's own, and every kernel resets datagram sockets too
+ * (Linux unix_dgram_disconnected, the BSDs' and xnu's unp_drop on a
+ * connected datagram peer's close), so where the type is not known the
+ * kernel's ECONNRESET is left as it is.  So it is on another family: a
+ * TCP reset is an abort, not a close (the fd calls ask the family).
  */
 static ssize_t
 peer_gone_is_epipe(const struct fdpass__sockview *v, ssize_t n)
@@ -77,7 +79,8 @@ peer_gone_is_epipe(const struct fdpass__sockview *v, ssize_t n)
 
 	if (n == -1 && errno == ECONNRESET) {
 		type = fdpass__view_type(v);
-		if (type == SOCK_STREAM || type == SOCK_SEQPACKET)
+		if ((type == SOCK_STREAM || type == SOCK_SEQPACKET) &&
+		    fdpass__view_is_unix(v))
 			errno = EPIPE;
 	}
 	return n;
@@ -99,10 +102,40 @@ view_nonblocking(const struct fdpass__sockview *v)
 }
 
 /*
+ * Whether the kernel's full-buffer EMSGSIZE is for good: control longer
+ * than FDPASS__OS_FULL_LIMIT_OPT allows (NetBSD), which no wait would
+ * make fit.  A handle has the value init read; the fd calls ask where
+ * they may.
+ */
+static int
+full_for_good(const struct fdpass__sockview *v, size_t nfds)
+{
+#if FDPASS__OS_FULL_LIMIT_OPT
+	int saved_errno = errno, limit = 0;
+	socklen_t len = sizeof limit;
+
+	if (v->full_limit != 0)
+		limit = (int)v->full_limit;
+	else if (v->type == 0 && FDPASS__OS_FD_CALLS_ASK &&
+	    FDPASS__SYSCALL(getsockopt)(v->fd, SOL_SOCKET,
+	    FDPASS__OS_FULL_LIMIT_OPT, &limit, &len) == -1)
+		limit = 0;
+	errno = saved_errno;
+	return limit > 0 && CMSG_SPACE(nfds * sizeof(int)) > (size_t)limit;
+#else
+	(void)v;
+	(void)nfds;
+	return 0;
+#endif
+}
+
+/*
  * Some kernels answer a full peer buffer with an errno of their own
  * instead of waiting (FDPASS__OS_FULL_ERRNO): a caller that asked not to
  * block reads that as EAGAIN, like everywhere else; a blocking caller
- * gets the kernel's errno, documented per OS.
+ * gets the kernel's errno, documented per OS, and so does every caller
+ * when the errno is for good (full_for_good): EAGAIN would have it poll
+ * and retry forever.
  */
 static ssize_t
 full_is_eagain(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
@@ -118,7 +151,9 @@ full_is_eagain(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
 		errno = err;
 		return n;
 	}
-	if (!(flags & FDPASS_NONBLOCK) && !view_nonblocking(v)) {
+	if ((!(flags & FDPASS_NONBLOCK) && !view_nonblocking(v)) ||
+	    (err == EMSGSIZE && msg->nfds > 0 &&
+	    full_for_good(v, msg->nfds))) {
 		errno = err;
 		return -1;
 	}
@@ -193,7 +228,8 @@ send_checked(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
 ssize_t
 fdpass_sendmsg(int sock, const struct fdpass_msg *msg, int flags)
 {
-	struct fdpass__sockview v = { sock, 0, FDPASS__OS_FD_CALLS_LEARN() };
+	struct fdpass__sockview v = { sock, 0, FDPASS__OS_FD_CALLS_LEARN(),
+	    0 };
 
 	if (check_send(msg, flags) == -1)
 		return -1;

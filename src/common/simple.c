@@ -34,7 +34,7 @@ fdpass_send_with_fds(int sock, const struct iovec *iov, size_t iovcnt,
 ssize_t
 fdpass_recv_with_fds(int sock, void *buf, size_t len, int *fds, size_t *nfds)
 {
-	struct fdpass__sockview v = { sock, 0, 0 };
+	struct fdpass__sockview v = { sock, 0, 0, 0 };
 	struct iovec iov;
 	struct fdpass_msg msg;
 	int why_ctrunc;

@@ -30,6 +30,30 @@ finish_init(struct fdpass_sock *s, int fd, int type, int nonblock)
 	return 0;
 }
 
+/*
+ * The bound of the control a full buffer can refuse only for now
+ * (FDPASS__OS_FULL_LIMIT_OPT), as it is at init; unknown (0) if the
+ * kernel does not say.  A pair is new: its bound is the kernel's default,
+ * which no control of ours exceeds, and it is not asked.
+ */
+static void
+learn_full_limit(struct fdpass_sock *s)
+{
+#if FDPASS__OS_FULL_LIMIT_OPT
+	int limit = 0, saved_errno = errno;
+	socklen_t len = sizeof limit;
+
+	if (s->type == SOCK_STREAM && FDPASS__SYSCALL(getsockopt)(s->fd,
+	    SOL_SOCKET, FDPASS__OS_FULL_LIMIT_OPT, &limit, &len) == 0 &&
+	    limit > 0)
+		s->fdpass_private[FDPASS__PRIV_FULL_LIMIT] =
+		    (unsigned int)limit;
+	errno = saved_errno;
+#else
+	(void)s;
+#endif
+}
+
 static void
 clear(struct fdpass_sock *s)
 {
@@ -64,6 +88,7 @@ fdpass_sock_init(struct fdpass_sock *s, int fd)
 		clear(s);
 		return -1;
 	}
+	learn_full_limit(s);
 	return 0;
 }
 

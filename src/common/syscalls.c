@@ -58,6 +58,12 @@ real_getpeername(int sock, struct sockaddr *sa, socklen_t *len)
 	return getpeername(sock, sa, len);
 }
 
+static int
+real_close(int fd)
+{
+	return close(fd);
+}
+
 #define FDPASS__REAL_SYSCALLS {					\
 	.sendmsg = real_sendmsg,				\
 	.recvmsg = real_recvmsg,				\
@@ -68,6 +74,7 @@ real_getpeername(int sock, struct sockaddr *sa, socklen_t *len)
 	.getsockname = real_getsockname,			\
 	.getpeername = real_getpeername,			\
 	.kernel_release = fdpass__kernel_release,		\
+	.close = real_close,					\
 }
 
 const struct fdpass__syscalls fdpass__real_syscalls = FDPASS__REAL_SYSCALLS;

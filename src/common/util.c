@@ -53,6 +53,25 @@ fdpass__view_type(const struct fdpass__sockview *v)
 }
 
 /*
+ * Whether the socket is AF_UNIX: a handle was checked at init; the fd
+ * calls ask (FDPASS__OS_FD_CALLS_ASK), else answer 0, not known.  Asked
+ * on error paths: the caller's errno is kept.
+ */
+int
+fdpass__view_is_unix(const struct fdpass__sockview *v)
+{
+	int saved_errno = errno, is_unix;
+
+	if (v->type != 0)
+		return 1;
+	if (!FDPASS__OS_FD_CALLS_ASK)
+		return 0;
+	is_unix = fdpass__is_unix_socket(v->fd);
+	errno = saved_errno;
+	return is_unix == 1;
+}
+
+/*
  * The kernel's own word first: the ELF aux vector's AT_OSRELDATE, which no
  * environment changes, where getosreldate() would take $OSVERSION before
  * the sysctl kern.osreldate (lib/libc/gen/getosreldate.c).
@@ -116,6 +135,6 @@ fdpass__close_all(const int *fds, size_t n)
 
 	/* Not retried on EINTR: the descriptor is gone either way (POSIX 2024). */
 	for (i = 0; i < n; i++)
-		(void)close(fds[i]);
+		(void)FDPASS__SYSCALL(close)(fds[i]);
 	errno = saved_errno;
 }

@@ -35,7 +35,15 @@
 	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_RECORD_CUT(type, learned) \
 	((void)(type), (void)(learned), 0)
+/* unp_externalize: fdalloc fails, EMSGSIZE (the header comment). */
+#define FDPASS__OS_NOSLOT_ERRNO(e) ((e) == EMSGSIZE)
+/*
+ * bsd/sys/uio.h UIO_MAXIOV; bsd/kern/uipc_syscalls.c sendmsg_nocancel
+ * and recvmsg_nocancel fail a longer msg_iovlen with EMSGSIZE.
+ */
+#define FDPASS__OS_IOV_MAX 1024
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
+#define FDPASS__OS_FULL_LIMIT_OPT 0
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 /* No SOCK_SEQPACKET, and MSG_EOR on a stream is EINVAL (sosend). */
 #define FDPASS__OS_RECORD_FLAGS(type, learned) \

@@ -44,7 +44,19 @@
 	((void)(type), (void)(learned), 0)
 #define FDPASS__OS_RECORD_CUT(type, learned) \
 	((void)(type), (void)(learned), 0)
+/*
+ * So no errno of recvmsg means no slot: an EMSGSIZE or EMFILE is the
+ * kernel's own and is passed on as it is.
+ */
+#define FDPASS__OS_NOSLOT_ERRNO(e) ((void)(e), 0)
+/*
+ * include/uapi/linux/uio.h UIO_MAXIOV; net/socket.c __copy_msghdr (and
+ * net/compat.c get_compat_msghdr) fail a longer msg_iovlen with EMSGSIZE,
+ * for sendmsg and recvmsg alike.
+ */
+#define FDPASS__OS_IOV_MAX 1024
 #define FDPASS__OS_FULL_ERRNO(type, nfds) ((void)(type), (void)(nfds), 0)
+#define FDPASS__OS_FULL_LIMIT_OPT 0
 #define FDPASS__OS_SEND_DONTWAIT MSG_DONTWAIT
 #define FDPASS__OS_RECORD_FLAGS(type, learned) \
 	((void)(type), (void)(learned), 0)

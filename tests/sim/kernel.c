@@ -351,6 +351,21 @@ sim_in_set(const int *set, size_t n, int sock)
 	return 0;
 }
 
+/*
+ * sys_sendmsg and sys_recvmsg copy the caller's iovec array in before the
+ * socket layer sees the call, and refuse more than 1024 entries with
+ * EMSGSIZE: FreeBSD uipc_syscalls.c copyiniov(..., EMSGSIZE) against
+ * UIO_MAXIOV, OpenBSD sys_sendmsg/sys_recvmsg and NetBSD
+ * do_sys_sendmsg_so/do_sys_recvmsg against IOV_MAX, xnu sendmsg_nocancel
+ * and recvmsg_nocancel against UIO_MAXIOV (all 1024).  (xnu also refuses
+ * msg_iovlen 0 there: not modelled.)
+ */
+int
+sim_iovlen_error(const struct msghdr *mh)
+{
+	return (size_t)mh->msg_iovlen > 1024 ? EMSGSIZE : 0;
+}
+
 void
 sim_arm_emfile(void)
 {

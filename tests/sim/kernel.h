@@ -60,6 +60,12 @@ struct sim_state {
 	int hook_countdown;		/* sim_before_recvmsg */
 	void (*hook)(int sock, void *arg);
 	void *hook_arg;
+	/* NetBSD: each socket's SO_SNDBUF as set and SO_SNDLOWAT. */
+	struct sim_sndbuf {
+		int sock;
+		unsigned long hiwat, lowat;
+	} sndbuf[16];
+	size_t n_sndbuf;
 };
 
 extern struct sim_state sim;
@@ -69,6 +75,8 @@ int sim_refuse(int err);
 void sim_close_all(const int *fds, size_t n);
 int sim_socket_type(int sock);
 int sim_in_set(const int *set, size_t n, int sock);
+/* sendmsg and recvmsg: the iovec count's errno, 0 if it is taken. */
+int sim_iovlen_error(const struct msghdr *mh);
 
 /* kernel_send.c: sendmsg's control parsing; 0 or an errno. */
 int sim_internalize(int type, const struct msghdr *mh, struct sim_control *ctl,
@@ -91,6 +99,8 @@ int sim_kernel_release(void);
 void sim_install_pledged_seams(void);
 
 /* kernel_opt.c */
+/* NetBSD: the send buffer as configured (SO_SNDBUF), for sosend. */
+unsigned long sim_sndbuf_hiwat(int sock);
 int sim_getsockopt(int sock, int level, int name, void *val, socklen_t *len);
 int sim_setsockopt(int sock, int level, int name, const void *val,
     socklen_t len);

@@ -7,6 +7,7 @@
 #include "kernel.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,9 +59,83 @@ add_to_set(int *set, size_t *n, size_t max, int sock)
 		set[(*n)++] = sock;
 }
 
+/*
+ * NetBSD's stream send buffer (uipc_socket2.c): soreserve gives
+ * sb_hiwat unpst_sendspace (PIPSIZ, 8192; uipc_usrreq.c) and sb_lowat
+ * MAX(sock_loan_thresh, MCLBYTES), 2048 (sock_loan_thresh is -1 on a
+ * MULTIPROCESSOR kernel, uipc_socket.c); sbreserve, for every SO_SNDBUF
+ * set, makes sb_hiwat the value and caps sb_lowat at it.  The peer's
+ * shrinking of sb_hiwat as it fills (uipc_usrreq.c, PRU_SEND) leaves
+ * sb_lowat alone; it is not modelled here (kernel_send.c).
+ */
+#define SIM_NETBSD_SNDSPACE 8192
+#define SIM_NETBSD_SNDLOWAT 2048
+
+static struct sim_sndbuf *
+sndbuf_of(int sock, int create)
+{
+	size_t i;
+
+	for (i = 0; i < sim.n_sndbuf; i++)
+		if (sim.sndbuf[i].sock == sock)
+			return &sim.sndbuf[i];
+	if (!create || sim.n_sndbuf == sizeof sim.sndbuf / sizeof sim.sndbuf[0])
+		return NULL;
+	sim.sndbuf[sim.n_sndbuf].sock = sock;
+	sim.sndbuf[sim.n_sndbuf].hiwat = SIM_NETBSD_SNDSPACE;
+	sim.sndbuf[sim.n_sndbuf].lowat = SIM_NETBSD_SNDLOWAT;
+	return &sim.sndbuf[sim.n_sndbuf++];
+}
+
+unsigned long
+sim_sndbuf_hiwat(int sock)
+{
+	struct sim_sndbuf *b = sndbuf_of(sock, 0);
+
+	return b != NULL ? b->hiwat : SIM_NETBSD_SNDSPACE;
+}
+
+/* NetBSD sosetopt SO_SNDBUF (sbreserve) and sogetopt SO_SNDLOWAT. */
+static int
+netbsd_sndbuf_opt(int sock, int set, int name, void *val, socklen_t *len)
+{
+	struct sim_sndbuf *b = sndbuf_of(sock, set);
+	int v;
+
+	if (set) {
+		if (*len != sizeof v)
+			return sim_refuse(EINVAL);
+		memcpy(&v, val, sizeof v);
+		if (v <= 0 || b == NULL)
+			return sim_refuse(ENOBUFS);
+		b->hiwat = (unsigned long)v;
+		if (b->lowat > b->hiwat)
+			b->lowat = b->hiwat;
+		return 0;
+	}
+	v = (int)(name == SO_SNDBUF ? sim_sndbuf_hiwat(sock) :
+	    b != NULL ? b->lowat : SIM_NETBSD_SNDLOWAT);
+	if (*len < sizeof v)
+		return sim_refuse(EINVAL);
+	memcpy(val, &v, sizeof v);
+	*len = sizeof v;
+	return 0;
+}
+
+static int
+is_netbsd_stream_sndbuf(int sock, int level, int name)
+{
+	return sim_os.stream_full_control_emsgsize && level == SOL_SOCKET &&
+	    (name == SO_SNDBUF || name == SO_SNDLOWAT) &&
+	    sim_socket_type(sock) == SOCK_STREAM;
+}
+
 int
 sim_setsockopt(int sock, int level, int name, const void *val, socklen_t len)
 {
+	if (is_netbsd_stream_sndbuf(sock, level, name) && name == SO_SNDBUF)
+		return netbsd_sndbuf_opt(sock, 1, name, (void *)(uintptr_t)val,
+		    &len);
 	if (level == SOL_SOCKET && name == SO_NOSIGPIPE) {
 		if (!sim_os.so_nosigpipe)
 			return sim_refuse(ENOPROTOOPT);
@@ -118,6 +193,8 @@ sim_getsockopt(int sock, int level, int name, void *val, socklen_t *len)
 	socklen_t size;
 	int err;
 
+	if (is_netbsd_stream_sndbuf(sock, level, name))
+		return netbsd_sndbuf_opt(sock, 0, name, val, len);
 	if (!((level == SOL_LOCAL && (name == LOCAL_PEERCRED ||
 	    name == LOCAL_PEERPID || name == LOCAL_PEEREID)) ||
 	    (level == SOL_SOCKET && name == SO_PEERCRED)))

@@ -225,6 +225,9 @@ pledged_recvmsg(int sock, struct msghdr *mh, int flags)
 
 	if ((err = check_syscall("recvmsg", SIM_PLEDGE_STDIO)) != 0)
 		return sim_refuse(err);
+	/* sys_recvmsg's own check, before the socket layer (kernel.c). */
+	if ((err = sim_iovlen_error(mh)) != 0)
+		return sim_refuse(err);
 	n = sim_recvmsg(sock, mh, flags);
 	if (n >= 0 && (err = check_rights("recvmsg receiving descriptors",
 	    SIM_PLEDGE_RECVFD, mh)) != 0)

@@ -308,6 +308,8 @@ sim_sendmsg(int sock, const struct msghdr *mh, int flags)
 	if (sim_stats.sendmsg_calls < SIM_MAX_SENDS)
 		sim_stats.send_flags[sim_stats.sendmsg_calls] = flags;
 	sim_stats.sendmsg_calls++;
+	if ((err = sim_iovlen_error(mh)) != 0)
+		return sim_refuse(err);
 	/*
 	 * xnu uipc_socket.c sosend, FreeBSD sosend_generic (AF_UNIX streams
 	 * before 15, TCP always): MSG_EOR on a SOCK_STREAM is EINVAL.
@@ -336,6 +338,14 @@ sim_sendmsg(int sock, const struct msghdr *mh, int flags)
 	 * wait or say EAGAIN); the exact threshold (room < control length)
 	 * is not.
 	 */
+	/*
+	 * NetBSD sosend: control longer than sb_hiwat is EMSGSIZE, and for
+	 * good when it is longer than the buffer as configured (SO_SNDBUF,
+	 * kernel_opt.c): real 9.1, SO_SNDBUF 512 and 254 descriptors.
+	 */
+	if (type == SOCK_STREAM && sim_os.stream_full_control_emsgsize &&
+	    mh->msg_controllen > sim_sndbuf_hiwat(sock))
+		return sim_refuse(EMSGSIZE);
 	if (type == SOCK_STREAM && sim_os.stream_full_control_emsgsize &&
 	    ctl.nitems > 0) {
 		n = sim_host_send(sock, mh, linux_flags | MSG_DONTWAIT, &ctl,

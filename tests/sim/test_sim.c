@@ -1718,6 +1718,97 @@ pledge_refusal_kills(void **state)
 	assert_int_equal(WTERMSIG(status), SIGABRT);
 }
 
+/* Tests of the receive and send paths' own errors (issue 17). */
+
+/*
+ * More iovecs than the kernel takes (sys_recvmsg: EMSGSIZE) is the
+ * caller's error, not a missing slot: -1 EMSGSIZE before any system
+ * call, nothing read back, the message still queued with its descriptor;
+ * a send likewise.
+ */
+static void
+iovcnt_past_iov_max(void **state)
+{
+	static struct iovec iov[1025];
+	static char bytes[1025];
+	int sv[2], p[2], got = -5, sends;
+	struct fdpass_msg msg = { .iov = iov, .iovcnt = 1025, .fds = &got,
+	    .nfds = 1 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 1025; i++) {
+		iov[i].iov_base = &bytes[i];
+		iov[i].iov_len = 1;
+	}
+	open_with_first(SOCK_STREAM, sv, p, 1);
+	errno = 0;
+	assert_int_equal(t_recvmsg(sv[1], &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(msg.nfds, 0);
+	assert_int_equal(got, -5);
+	sends = sim_stats.sendmsg_calls;
+	msg = (struct fdpass_msg){ .iov = iov, .iovcnt = 1025, .fds = &p[1],
+	    .nfds = 1 };
+	errno = 0;
+	assert_int_equal(t_sendmsg(sv[0], &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(sim_stats.sendmsg_calls, sends);
+	assert_next_message(sv, p, "first");
+}
+
+/*
+ * NetBSD: descriptors whose control is longer than the stream's send
+ * buffer as configured (SO_SNDBUF 512, 254 descriptors: 1032 bytes) are
+ * refused for good (sosend: EMSGSIZE), not for a full peer: -1 EMSGSIZE
+ * with FDPASS_NONBLOCK too, never an EAGAIN to wait on forever.  A handle
+ * made after the option was set knows it; a few descriptors still go.
+ */
+static void
+control_longer_than_sndbuf(void **state)
+{
+	int sv[2], p[2], fds[254], size = 512, got = -5;
+	struct fdpass_sock s;
+	struct fdpass_msg msg = {
+	    .iov = &(struct iovec){ .iov_base = (void *)"x", .iov_len = 1 },
+	    .iovcnt = 1, .fds = fds, .nfds = 254 };
+	char c;
+	size_t i;
+
+	(void)state;
+	if (!sim_os.stream_full_control_emsgsize) {
+		print_message("%s: sosend waits for room\n", sim_os.name);
+		skip();
+	}
+	t_pair(SOCK_STREAM, sv);
+	xpipe(p);
+	assert_int_equal(sim_setsockopt_direct(sv[0], SOL_SOCKET, SO_SNDBUF,
+	    &size, sizeof size), 0);
+	if (form == FORM_HANDLE) {
+		assert_int_equal(fdpass_sock_init(&s, sv[0]), 0);
+		assert_true(n_handles < MAX_HANDLES);
+		handles[n_handles++] = s;
+	}
+	for (i = 0; i < 254; i++)
+		fds[i] = p[1];
+	errno = 0;
+	assert_int_equal(t_sendmsg(sv[0], &msg, FDPASS_NONBLOCK), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	errno = 0;
+	assert_int_equal(t_sendmsg(sv[0], &msg, 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	msg.nfds = 1;
+	assert_int_equal(t_sendmsg(sv[0], &msg, FDPASS_NONBLOCK), 1);
+	assert_int_equal(t_recvmsg(sv[1], &(struct fdpass_msg){
+	    .iov = &(struct iovec){ .iov_base = &c, .iov_len = 1 },
+	    .iovcnt = 1, .fds = &got, .nfds = 1 }, 0), 1);
+	assert_same_pipe(p[0], got);
+	xclose(got);
+	assert_drained(sv[1]);
+	xclose_all(p, 2);
+	xclose_all(sv, 2);
+}
+
 static int
 run_as(enum form f)
 {
@@ -1767,6 +1858,9 @@ run_as(enum form f)
 		sim_test(partial_rights_set_seqpacket),
 		sim_test(seqpacket_record_cut),
 		sim_test(plain_receive_asks_nothing),
+		/* The receive and send paths' own errors. */
+		sim_test(iovcnt_past_iov_max),
+		sim_test_unix(control_longer_than_sndbuf),
 	};
 
 	form = f;
