@@ -1718,7 +1718,7 @@ pledge_refusal_kills(void **state)
 	assert_int_equal(WTERMSIG(status), SIGABRT);
 }
 
-/* Tests of the receive and send paths' own errors (issue 17). */
+/* Tests of the receive and send paths' own errors. */
 
 /*
  * More iovecs than the kernel takes (sys_recvmsg: EMSGSIZE) is the
