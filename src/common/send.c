@@ -198,6 +198,14 @@ send_checked(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
 		struct cmsghdr align;
 		char buf[FDPASS__CMSG_BOUND(FDPASS__OS_MAX_FDS)];
 	} control;
+	/*
+	 * No iovec at all becomes one empty iovec: xnu refuses msg_iovlen 0
+	 * with EMSGSIZE (bsd/kern/uipc_syscalls.c sendmsg_nocancel, "<= 0 ||
+	 * > UIO_MAXIOV"), and qemu-user 7.2 reports success for it without
+	 * sending anything; an empty iovec sends the same empty message on
+	 * every kernel.
+	 */
+	struct iovec none = { NULL, 0 };
 	struct msghdr mh;
 	int sflags, record;
 	ssize_t n;
@@ -207,8 +215,13 @@ send_checked(const struct fdpass__sockview *v, const struct fdpass_msg *msg,
 	(void)fdpass__is_unix_socket(v->fd);
 #endif
 	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = (struct iovec *)(uintptr_t)msg->iov;
-	mh.msg_iovlen = msg->iovcnt;
+	if (msg->iovcnt == 0) {
+		mh.msg_iov = &none;
+		mh.msg_iovlen = 1;
+	} else {
+		mh.msg_iov = (struct iovec *)(uintptr_t)msg->iov;
+		mh.msg_iovlen = msg->iovcnt;
+	}
 	if (msg->nfds > 0 && attach_fds(&mh, control.buf, sizeof control.buf,
 	    msg->fds, msg->nfds) == -1)
 		return -1;

@@ -357,12 +357,16 @@ sim_in_set(const int *set, size_t n, int sock)
  * EMSGSIZE: FreeBSD uipc_syscalls.c copyiniov(..., EMSGSIZE) against
  * UIO_MAXIOV, OpenBSD sys_sendmsg/sys_recvmsg and NetBSD
  * do_sys_sendmsg_so/do_sys_recvmsg against IOV_MAX, xnu sendmsg_nocancel
- * and recvmsg_nocancel against UIO_MAXIOV (all 1024).  (xnu also refuses
- * msg_iovlen 0 there: not modelled.)
+ * and recvmsg_nocancel against UIO_MAXIOV (all 1024).  xnu also refuses
+ * msg_iovlen 0 there ("msg_iovlen <= 0 || msg_iovlen > UIO_MAXIOV").
  */
 int
 sim_iovlen_error(const struct msghdr *mh)
 {
+#if defined(SIM_VARIANT_DARWIN) || defined(SIM_VARIANT_DARWIN10)
+	if (mh->msg_iovlen == 0)
+		return EMSGSIZE;
+#endif
 	return (size_t)mh->msg_iovlen > 1024 ? EMSGSIZE : 0;
 }
 

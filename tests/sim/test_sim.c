@@ -1758,6 +1758,32 @@ iovcnt_past_iov_max(void **state)
 }
 
 /*
+ * A plain send of no iovec at all is the empty message (a datagram of 0
+ * bytes), whatever the kernel thinks of msg_iovlen 0: xnu refuses it with
+ * EMSGSIZE.
+ */
+static void
+send_without_iovec(void **state)
+{
+	char buf[4];
+	struct iovec iov = { buf, sizeof buf };
+	int sv[2], got = -5;
+	struct fdpass_msg msg = { .iov = NULL, .iovcnt = 0, .fds = NULL,
+	    .nfds = 0 };
+
+	(void)state;
+	t_pair(SOCK_DGRAM, sv);
+	errno = 0;
+	assert_int_equal(t_sendmsg(sv[0], &msg, FDPASS_NONBLOCK), 0);
+	msg = (struct fdpass_msg){ .iov = &iov, .iovcnt = 1, .fds = &got,
+	    .nfds = 1 };
+	assert_int_equal(t_recvmsg(sv[1], &msg, FDPASS_NONBLOCK), 0);
+	assert_int_equal(msg.nfds, 0);
+	assert_int_equal(msg.flags, 0);
+	xclose_all(sv, 2);
+}
+
+/*
  * NetBSD: descriptors whose control is longer than the stream's send
  * buffer as configured (SO_SNDBUF 512, 254 descriptors: 1032 bytes) are
  * refused for good (sosend: EMSGSIZE), not for a full peer: -1 EMSGSIZE
@@ -1860,6 +1886,7 @@ run_as(enum form f)
 		sim_test(plain_receive_asks_nothing),
 		/* The receive and send paths' own errors. */
 		sim_test(iovcnt_past_iov_max),
+		sim_test(send_without_iovec),
 		sim_test_unix(control_longer_than_sndbuf),
 	};
 
