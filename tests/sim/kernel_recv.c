@@ -45,6 +45,28 @@ sim_kernel_keeps(int type)
 }
 
 /*
+ * n bytes of sock's data queued again at the head of its queue, with no
+ * control (the caller adds what the kernel keeps); NULL where no room is
+ * left in the model.
+ */
+static struct sim_stranded *
+keep_data(int sock, const unsigned char *data, size_t n)
+{
+	struct sim_stranded *st;
+	struct stat sb;
+
+	if (fstat(sock, &sb) == -1 || (st = stranded_of(-1)) == NULL)
+		return NULL;
+	st->sock = sock;
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	st->len = n;
+	memcpy(st->data, data, n);
+	st->ctl.nitems = st->ctl.nfds = 0;
+	return st;
+}
+
+/*
  * recvmsg failed after the kernel took the message off the queue to
  * externalize it: where this OS keeps the data (sim_os.keeps_after_no_slot,
  * sources in kernel.c) it is queued again, ahead of everything else,
@@ -59,17 +81,10 @@ fail_after_externalize(int sock, int type, int err, const void *data,
     size_t n, const struct sim_control *ctl, size_t first, const int *fds)
 {
 	struct sim_stranded *st;
-	struct stat sb;
 	size_t i;
 
-	if (sim_kernel_keeps(type) && fstat(sock, &sb) == 0 &&
-	    (st = stranded_of(-1)) != NULL) {
-		st->sock = sock;
-		st->dev = sb.st_dev;
-		st->ino = sb.st_ino;
-		st->len = n;
-		memcpy(st->data, data, n);
-		st->ctl.nitems = st->ctl.nfds = 0;
+	if (sim_kernel_keeps(type) &&
+	    (st = keep_data(sock, data, n)) != NULL) {
 		for (i = first; first > 0 && i < ctl->nitems; i++) {
 			st->ctl.item[st->ctl.nitems++] = ctl->item[i];
 			if (ctl->item[i].type == SCM_RIGHTS) {
@@ -490,23 +505,6 @@ peek(int sock, struct msghdr *mh, int flags)
 	return n;
 }
 
-/* FreeBSD 15 seqpacket: the rest of a record, at the head of the queue. */
-static void
-keep_tail(int sock, const unsigned char *data, size_t n)
-{
-	struct sim_stranded *st;
-	struct stat sb;
-
-	if (fstat(sock, &sb) == -1 || (st = stranded_of(-1)) == NULL)
-		return;
-	st->sock = sock;
-	st->dev = sb.st_dev;
-	st->ino = sb.st_ino;
-	st->len = n;
-	memcpy(st->data, data, n);
-	st->ctl.nitems = st->ctl.nfds = 0;
-}
-
 ssize_t
 sim_recvmsg(int sock, struct msghdr *mh, int flags)
 {
@@ -576,7 +574,7 @@ sim_recvmsg(int sock, struct msghdr *mh, int flags)
 		 * library does there, keeps Linux's record boundaries).
 		 */
 		if (got < (size_t)n)
-			keep_tail(sock, data + got, (size_t)n - got);
+			(void)keep_data(sock, data + got, (size_t)n - got);
 		else
 			mh->msg_flags |= MSG_EOR;
 		return (ssize_t)got;
