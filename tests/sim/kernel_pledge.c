@@ -170,8 +170,10 @@ check_fd_passing(const char *call, unsigned int needed, int fd)
 static int
 check_rights(const char *call, unsigned int needed, const struct msghdr *mh)
 {
+	const unsigned char *end =
+	    (const unsigned char *)mh->msg_control + mh->msg_controllen;
 	const struct cmsghdr *c;
-	size_t i, n;
+	size_t i, n, avail;
 	int fd, err;
 
 	if (mh->msg_control == NULL)
@@ -181,7 +183,12 @@ check_rights(const char *call, unsigned int needed, const struct msghdr *mh)
 		if (c->cmsg_len < CMSG_LEN(0) || c->cmsg_level != SOL_SOCKET ||
 		    c->cmsg_type != SCM_RIGHTS)
 			continue;
+		/* A cut message (xnu keeps cmsg_len) counts what is there. */
 		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		avail = end > CMSG_DATA(c) ?
+		    (size_t)(end - CMSG_DATA(c)) / sizeof(int) : 0;
+		if (n > avail)
+			n = avail;
 		for (i = 0; i < n; i++) {
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
 			if ((err = check_fd_passing(call, needed, fd)) != 0)
@@ -229,7 +236,8 @@ pledged_recvmsg(int sock, struct msghdr *mh, int flags)
 	if ((err = sim_iovlen_error(mh)) != 0)
 		return sim_refuse(err);
 	n = sim_recvmsg(sock, mh, flags);
-	if (n >= 0 && (err = check_rights("recvmsg receiving descriptors",
+	/* A peek installs nothing: there is nothing for recvfd to allow. */
+	if (n >= 0 && !(flags & MSG_PEEK) && (err = check_rights("recvmsg receiving descriptors",
 	    SIM_PLEDGE_RECVFD, mh)) != 0)
 		return sim_refuse(err);
 	return n;
