@@ -170,14 +170,14 @@ check_fd_passing(const char *call, unsigned int needed, int fd)
 static int
 check_rights(const char *call, unsigned int needed, const struct msghdr *mh)
 {
-	const unsigned char *end =
-	    (const unsigned char *)mh->msg_control + mh->msg_controllen;
+	const unsigned char *end;
 	const struct cmsghdr *c;
 	size_t i, n, avail;
 	int fd, err;
 
 	if (mh->msg_control == NULL)
 		return 0;
+	end = (const unsigned char *)mh->msg_control + mh->msg_controllen;
 	for (c = CMSG_FIRSTHDR(mh); c != NULL;
 	    c = CMSG_NXTHDR((struct msghdr *)(uintptr_t)mh, c)) {
 		if (c->cmsg_len < CMSG_LEN(0) || c->cmsg_level != SOL_SOCKET ||
