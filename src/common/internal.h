@@ -4,7 +4,7 @@
  *
  * A backend is src/<os>/os.h, a description of its OS as constants (see the
  * list below), plus the src/<os> sources with the few calls that really differ.  The
- * build system puts exactly one backend directory on the include path, so
+ * build system places exactly one backend directory on the include path, so
  * "os.h" here is that backend's.  Common code branches on capabilities
  * (config.h, caps.h), never on OS names.
  *

@@ -76,7 +76,7 @@ payload_fds(const struct cmsghdr *cmsg, const unsigned char *end)
  * order, across as many messages as the kernel produced (FreeBSD keeps the
  * sender's messages apart); any other descriptor the kernel installed
  * (Linux SCM_PIDFD) is closed.  A negative one was never installed: Linux
- * puts pidfd_prepare's -errno there when it cannot make the pidfd
+ * writes pidfd_prepare's -errno there when it cannot make the pidfd
  * (net/core/scm.c scm_pidfd_recv), and a close of it would be a system
  * call for nothing.
  */
@@ -340,7 +340,7 @@ ctrunc_with_room(const struct msghdr *request, const struct msghdr *mh)
  * is still queued or end-of-file; end-of-file it is if nothing answers.
  * A datagram socket is reset too (every kernel), and there ECONNRESET is
  * the answer, as it is where the type is not known.  So it is on any
- * other family: a TCP reset is an abort (tcp_reset), not an orderly close,
+ * other family: a TCP reset (tcp_reset) is a failure, not an orderly close,
  * and must not read as end-of-file; the fd calls ask the family (the type
  * alone says SOCK_STREAM for TCP too).
  */

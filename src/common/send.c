@@ -70,7 +70,8 @@ check_carries_fds(int sock)
  * (Linux unix_dgram_disconnected, the BSDs' and xnu's unp_drop on a
  * connected datagram peer's close), so where the type is not known the
  * kernel's ECONNRESET is left as it is.  So it is on another family: a
- * TCP reset is an abort, not a close (the fd calls ask the family).
+ * TCP reset ends the connection in error, unlike a close (the fd calls
+ * ask the family).
  */
 static ssize_t
 peer_gone_is_epipe(const struct fdpass__sockview *v, ssize_t n)
