@@ -62,4 +62,19 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${consumer}
 run(${CMAKE_COMMAND} --build ${consumer})
 run(${consumer}/consumer_cmake)
 run(${consumer}/consumer_pkgconfig)
+# libfdpass-imsg, where built: its header in a directory of its own.
+file(GLOB imsg_libs ${pcdir}/../libfdpass-imsg.*)
+if(imsg_libs)
+  if(NOT EXISTS ${prefix}/include/fdpass-imsg/imsg.h OR EXISTS ${prefix}/include/imsg.h)
+    message(FATAL_ERROR "imsg.h not installed as include/fdpass-imsg/imsg.h alone")
+  endif()
+  # The program's RUNPATH does not serve libfdpass-imsg's own dependency on
+  # libfdpass, and a build configured for the linker's directories (/usr)
+  # gives the library no RUNPATH: the scratch prefix is named to the loader.
+  get_filename_component(libdir ${pcdir}/.. ABSOLUTE)
+  foreach(program consumer_imsg_cmake consumer_imsg_pkgconfig)
+    run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} DYLD_LIBRARY_PATH=${libdir}
+      ${consumer}/${program})
+  endforeach()
+endif()
 message(STATUS "installed to ${prefix}; find_package and pkg-config consumers ran")
