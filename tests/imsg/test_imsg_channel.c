@@ -450,6 +450,97 @@ test_nonblocking_many(void **state)
 	pair_close(&p);
 }
 
+/*
+ * Messages larger than a tiny send buffer, every other one with a
+ * descriptor: partial writes, EAGAIN, headers split across reads, and
+ * each descriptor still reaches its own message.
+ */
+static void
+test_tiny_sndbuf(void **state)
+{
+	struct pair p;
+	struct imsg imsg;
+	struct pollfd pfd[2];
+	static char big[6000];
+	uint32_t sent = 0, got = 0;
+	const uint32_t total = 200;
+	int pp[2], fd, size = 1024;
+
+	(void)state;
+	pair_open(&p, 1);
+	assert_int_equal(setsockopt(p.sv[0], SOL_SOCKET, SO_SNDBUF, &size,
+	    sizeof(size)), 0);
+	assert_int_equal(setsockopt(p.sv[1], SOL_SOCKET, SO_RCVBUF, &size,
+	    sizeof(size)), 0);
+	assert_int_equal(fcntl(p.sv[0], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(fcntl(p.sv[1], F_SETFL, O_NONBLOCK), 0);
+	xpipe(pp);
+	while (got < total) {
+		while (sent < total && imsgbuf_queuelen(&p.a) < 4) {
+			memset(big, (int)sent, sizeof(big));
+			fd = sent % 2 == 0 ? fcntl(pp[0], F_DUPFD_CLOEXEC, 0) : -1;
+			assert_int_equal(imsg_compose(&p.a, sent % 2, sent, 0, fd,
+			    big, 100 + (sent * 37) % (sizeof(big) - 100)), 1);
+			sent++;
+		}
+		pfd[0].fd = p.sv[0];
+		pfd[0].events = imsgbuf_queuelen(&p.a) > 0 ? POLLOUT : 0;
+		pfd[1].fd = p.sv[1];
+		pfd[1].events = POLLIN;
+		assert_true(poll(pfd, 2, 5000) > 0);
+		if (pfd[0].revents & POLLOUT)
+			assert_int_equal(imsgbuf_write(&p.a), 0);
+		if (pfd[1].revents & POLLIN)
+			assert_int_equal(imsgbuf_read(&p.b), 1);
+		while (imsgbuf_get(&p.b, &imsg) == 1) {
+			assert_int_equal(imsg_get_id(&imsg), got);
+			assert_int_equal(imsg_get_len(&imsg),
+			    100 + (got * 37) % (sizeof(big) - 100));
+			assert_int_equal(((unsigned char *)imsg.data)[0],
+			    got & 0xff);
+			fd = imsg_get_fd(&imsg);
+			if (got % 2 == 0) {
+				assert_true(fd >= 0);
+				xclose(fd);
+			} else
+				assert_int_equal(fd, -1);
+			imsg_free(&imsg);
+			got++;
+		}
+	}
+	xclose_all(pp, 2);
+	pair_close(&p);
+}
+
+/* Over a pipe, without descriptors: plain reads and writes. */
+static void
+test_over_pipe(void **state)
+{
+	struct imsgbuf w, r;
+	struct imsg imsg;
+	int pp[2];
+
+	(void)state;
+	xpipe(pp);
+	assert_int_equal(imsgbuf_init(&w, pp[1]), 0);
+	assert_int_equal(imsgbuf_init(&r, pp[0]), 0);
+	assert_int_equal(imsg_compose(&w, 4, 5, 0, -1, "pipe", 4), 1);
+	assert_int_equal(imsgbuf_flush(&w), 0);
+	assert_int_equal(imsgbuf_read(&r), 1);
+	assert_int_equal(imsgbuf_get(&r, &imsg), 1);
+	assert_int_equal(imsg_get_type(&imsg), 4);
+	assert_memory_equal(imsg.data, "pipe", 4);
+	imsg_free(&imsg);
+	/* Descriptors cannot pass there. */
+	imsgbuf_allow_fdpass(&r);
+	errno = 0;
+	assert_int_equal(imsgbuf_read(&r), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	imsgbuf_clear(&w);
+	imsgbuf_clear(&r);
+	xclose_all(pp, 2);
+}
+
 static void
 test_peer_gone(void **state)
 {
@@ -498,6 +589,8 @@ main(void)
 		fd_test(test_strbuf_and_imsg_get),
 		fd_test(test_forward_and_requeue),
 		fd_test(test_nonblocking_many),
+		fd_test(test_tiny_sndbuf),
+		fd_test(test_over_pipe),
 		fd_test(test_peer_gone),
 		fd_test(test_eof),
 	};
