@@ -191,7 +191,7 @@ test_len_above_maxsize(void **state)
 {
 	struct peer p;
 	struct imsg imsg;
-	unsigned char h[16 + 8];
+	unsigned char h[16 + 8] = { 0 };
 	int pp[2];
 
 	(void)state;
@@ -329,6 +329,23 @@ exhaust_fds(int *fill, size_t cap, struct rlimit *saved)
 	return n;
 }
 
+/*
+ * valgrind emulates RLIMIT_NOFILE for the calls it wraps, while the kernel
+ * installs received descriptors under the real limit: the case cannot be
+ * made there (as in test_recv.c).
+ */
+static void
+skip_under_valgrind(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+
+	if (preload != NULL && strstr(preload, "vgpreload") != NULL) {
+		print_message("valgrind emulates RLIMIT_NOFILE: run natively "
+		    "only\n");
+		skip();
+	}
+}
+
 static void
 test_no_free_slot(void **state)
 {
@@ -340,6 +357,7 @@ test_no_free_slot(void **state)
 	size_t n;
 
 	(void)state;
+	skip_under_valgrind();
 	peer_open(&p);
 	assert_int_equal(imsgbuf_init(&a, p.sv[0]), 0);
 	imsgbuf_allow_fdpass(&a);
