@@ -407,7 +407,7 @@ test_nonblocking_many(void **state)
 	struct imsg imsg;
 	struct pollfd pfd[2];
 	uint32_t sent = 0, got = 0, v;
-	const uint32_t total = 2000;
+	const uint32_t total = 10000;
 	int pp[2], fd;
 
 	(void)state;
@@ -417,7 +417,7 @@ test_nonblocking_many(void **state)
 	xpipe(pp);
 	while (got < total) {
 		while (sent < total && imsgbuf_queuelen(&p.a) < 64) {
-			/* Every 7th message carries a duplicate of pp[0]. */
+			/* 10,000 messages; every 7th carries a duplicate of pp[0]. */
 			fd = sent % 7 == 0 ? fcntl(pp[0], F_DUPFD_CLOEXEC, 0) : -1;
 			assert_int_equal(imsg_compose(&p.a, sent % 7 == 0 ? 1 : 0,
 			    sent, 0, fd, &sent, sizeof(sent)), 1);
