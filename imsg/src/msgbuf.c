@@ -21,6 +21,16 @@
 /* Buffers gathered into one system call. */
 #define MSGBUF_IOV_MAX	128
 
+/*
+ * The most one send puts into a record (SOCK_SEQPACKET, SOCK_DGRAM).  A
+ * reader keeps less than a header unparsed and reads into the rest of its
+ * IBUF_READ_SIZE buffer; msgbuf_new_reader allows headers of up to
+ * IBUF_READ_SIZE / 2, so a record this long always fits whole.  A kernel
+ * drops the part of a record the read cannot hold (Linux
+ * unix_seqpacket_recvmsg, FreeBSD soreceive_generic with PR_ATOMIC).
+ */
+#define MSGBUF_RECORD_MAX	(IBUF_READ_SIZE / 2)
+
 struct msgbuf *
 msgbuf_new(void)
 {
@@ -165,6 +175,26 @@ msgbuf_drain(struct msgbuf *m, size_t n, int fdpass)
 	}
 }
 
+/*
+ * Cuts the iovec to MSGBUF_RECORD_MAX bytes: the reader takes the bytes as
+ * a stream, so a message may span records, but a record it cannot hold
+ * would lose its tail.
+ */
+static size_t
+record_fit(struct iovec *iov, size_t cnt)
+{
+	size_t i, room = MSGBUF_RECORD_MAX;
+
+	for (i = 0; i < cnt; i++) {
+		if (iov[i].iov_len >= room) {
+			iov[i].iov_len = room;
+			return i + 1;
+		}
+		room -= iov[i].iov_len;
+	}
+	return cnt;
+}
+
 static int
 msgbuf_send(int fd, struct msgbuf *m, int fdpass)
 {
@@ -192,6 +222,8 @@ msgbuf_send(int fd, struct msgbuf *m, int fdpass)
 
 	if ((sock = msgbuf_sock(m, fd)) == -1)
 		return -1;
+	if (sock && m->sock.type != SOCK_STREAM)
+		cnt = record_fit(iov, cnt);
 	if (sock) {
 		memset(&msg, 0, sizeof(msg));
 		msg.iov = iov;
@@ -381,6 +413,12 @@ msgbuf_recv(int fd, struct msgbuf *m, int fdpass)
 		if (n >= 0) {
 			got = msg.nfds > 0;
 			lost = (msg.flags & FDPASS_CTRUNC) != 0;
+		}
+		if (n >= 0 && (msg.flags & FDPASS_TRUNC)) {
+			/* A record longer than the room: its tail is gone. */
+			if (got)
+				imsg__close(rfd);
+			return msgbuf_fail(m, EMSGSIZE);
 		}
 	} else if (fdpass) {
 		errno = EOPNOTSUPP;

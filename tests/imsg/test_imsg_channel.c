@@ -24,15 +24,21 @@ struct pair {
 };
 
 static void
-pair_open(struct pair *p, int fdpass)
+pair_init(struct pair *p, int fdpass)
 {
-	xsocketpair(SOCK_STREAM, p->sv);
 	assert_int_equal(imsgbuf_init(&p->a, p->sv[0]), 0);
 	assert_int_equal(imsgbuf_init(&p->b, p->sv[1]), 0);
 	if (fdpass) {
 		imsgbuf_allow_fdpass(&p->a);
 		imsgbuf_allow_fdpass(&p->b);
 	}
+}
+
+static void
+pair_open(struct pair *p, int fdpass)
+{
+	xsocketpair(SOCK_STREAM, p->sv);
+	pair_init(p, fdpass);
 }
 
 static void
@@ -575,6 +581,110 @@ test_eof(void **state)
 	xclose(p.sv[1]);
 }
 
+/*
+ * Record sockets keep a record whole or lose its tail (Linux
+ * unix_seqpacket_recvmsg sets MSG_TRUNC; BSD soreceive with PR_ATOMIC
+ * drops the rest), so the writer sends records a reader can always hold,
+ * and a record too long for the reader's room is an error, never a
+ * silent loss.  macOS has no SOCK_SEQPACKET.
+ */
+static void
+seqpacket_pair(struct pair *p, int fdpass)
+{
+	int size = 131072;
+
+	require_seqpacket();
+	xsocketpair(SOCK_SEQPACKET, p->sv);
+	/* The BSDs refuse a record longer than the send buffer (sosend). */
+	assert_int_equal(setsockopt(p->sv[0], SOL_SOCKET, SO_SNDBUF, &size,
+	    sizeof(size)), 0);
+	assert_int_equal(setsockopt(p->sv[1], SOL_SOCKET, SO_RCVBUF, &size,
+	    sizeof(size)), 0);
+	pair_init(p, fdpass);
+}
+
+static void
+test_seqpacket_long_queue(void **state)
+{
+	struct pair p;
+	struct imsg imsg;
+	static unsigned char big[16000];
+	const uint32_t total = 8;
+	uint32_t sent, got = 0;
+	int pp[2], fd, rounds;
+	char c;
+
+	(void)state;
+	seqpacket_pair(&p, 1);
+	assert_int_equal(fcntl(p.sv[0], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(fcntl(p.sv[1], F_SETFL, O_NONBLOCK), 0);
+	xpipe(pp);
+	/* 80 KB queued ahead of the descriptor: more than one read's room. */
+	for (sent = 0; sent < total; sent++) {
+		memset(big, 'a' + (int)sent, sizeof(big));
+		fd = sent == 5 ? fcntl(pp[1], F_DUPFD_CLOEXEC, 0) : -1;
+		assert_int_equal(imsg_compose(&p.a, 5, sent, 0, fd, big,
+		    sizeof(big)), 1);
+	}
+	for (rounds = 0; got < total && rounds < 1000; rounds++) {
+		assert_int_equal(imsgbuf_write(&p.a), 0);
+		assert_int_equal(imsgbuf_read(&p.b), 1);
+		while (imsgbuf_get(&p.b, &imsg) == 1) {
+			assert_int_equal(imsg_get_id(&imsg), got);
+			assert_int_equal(imsg_get_len(&imsg), sizeof(big));
+			memset(big, 0, sizeof(big));
+			assert_int_equal(imsg_get_data(&imsg, big,
+			    sizeof(big)), 0);
+			assert_int_equal(big[0], 'a' + got);
+			assert_int_equal(big[sizeof(big) - 1], 'a' + got);
+			fd = imsg_get_fd(&imsg);
+			if (got == 5) {
+				/* The pipe's write end, by identity. */
+				assert_true(fd >= 0);
+				assert_int_equal(write(fd, "k", 1), 1);
+				assert_int_equal(read(pp[0], &c, 1), 1);
+				xclose(fd);
+			} else
+				assert_int_equal(fd, -1);
+			imsg_free(&imsg);
+			got++;
+		}
+	}
+	assert_int_equal(got, total);
+	assert_int_equal(imsgbuf_queuelen(&p.a), 0);
+	xclose_all(pp, 2);
+	pair_close(&p);
+}
+
+static void
+test_seqpacket_record_too_long(void **state)
+{
+	struct pair p;
+	struct imsg imsg;
+	struct imsg_hdr hdr;
+	static unsigned char rec[70000];
+	size_t off;
+
+	(void)state;
+	seqpacket_pair(&p, 1);
+	/* Well-formed messages of 1000 bytes, in one record. */
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.type = 9;
+	hdr.len = 1000;
+	for (off = 0; off < sizeof(rec); off += 1000)
+		memcpy(rec + off, &hdr, sizeof(hdr));
+	assert_int_equal(send(p.sv[0], rec, sizeof(rec), 0), sizeof(rec));
+	errno = 0;
+	assert_int_equal(imsgbuf_read(&p.b), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	/* It sticks: the stream is out of step. */
+	errno = 0;
+	assert_int_equal(imsgbuf_read(&p.b), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(imsgbuf_get(&p.b, &imsg), 0);
+	pair_close(&p);
+}
+
 int
 main(void)
 {
@@ -593,6 +703,8 @@ main(void)
 		fd_test(test_over_pipe),
 		fd_test(test_peer_gone),
 		fd_test(test_eof),
+		fd_test(test_seqpacket_long_queue),
+		fd_test(test_seqpacket_record_too_long),
 	};
 
 	return cmocka_run_group_tests_name("imsg_channel", tests, NULL, NULL);
