@@ -43,41 +43,68 @@ macos() {
 }
 
 # zig's linker rejects -exported_symbols_list, so the build above keeps the
-# exports to fdpass_* by hidden visibility alone.  Apple's ld takes the list
-# (src/fdpass.exports); ld64.lld, a Mach-O linker that reads ld64's options,
-# shows here that the list is well formed and that it hides a default-
-# visibility symbol outside fdpass_*, which visibility alone would export.
+# exports to fdpass_* (and imsg.h's names) by hidden visibility alone.
+# Apple's ld takes the lists (src/fdpass.exports, imsg/src/imsg.exports);
+# ld64.lld, a Mach-O linker that reads ld64's options, shows here that each
+# list is well formed, that it exports exactly its names, and that it hides
+# a default-visibility symbol, which visibility alone would export.
 exported_symbols_list() {
 	dir=$1 arch=$2
 	apt_install lld-16 llvm
 	work="$dir/exports-check"
 	rm -rf "$work" && mkdir -p "$work"
-	printf '%s\n' '__attribute__((visibility("default"))) int not_fdpass_probe(void);' \
-	    'int not_fdpass_probe(void) { return 1; }' >"$work/probe.c"
+	printf '%s\n' '__attribute__((visibility("default"))) int not_exported_probe(void);' \
+	    'int not_exported_probe(void) { return 1; }' >"$work/probe.c"
 	"$FDPASS_ROOT/cmake/toolchains/zig/cc" -target "$arch-macos" -c "$work/probe.c" -o "$work/probe.o"
+	link_with_list "$dir" "$arch" libfdpass "$dir/CMakeFiles/fdpass_objects.dir" \
+	    "$FDPASS_ROOT/src/fdpass.exports"
+	if [ -d "$dir/imsg/CMakeFiles/fdpass_imsg_objects.dir" ]; then
+		link_with_list "$dir" "$arch" libfdpass-imsg \
+		    "$dir/imsg/CMakeFiles/fdpass_imsg_objects.dir" "$FDPASS_ROOT/imsg/src/imsg.exports"
+		# The dylib zig linked, by visibility alone, exports the same names.
+		llvm-nm -g --defined-only "$dir/imsg/libfdpass-imsg.dylib" | awk '{print $NF}' |
+		    sort >"$work/zig-imsg.syms"
+		if ! cmp -s "$work/zig-imsg.syms" "$work/libfdpass-imsg.list"; then
+			echo "ci: libfdpass-imsg.dylib exports other names than imsg/src/imsg.exports:" >&2
+			diff "$work/libfdpass-imsg.list" "$work/zig-imsg.syms" >&2
+			exit 1
+		fi
+		echo "ci: libfdpass-imsg.dylib (zig) exports the $(wc -l <"$work/zig-imsg.syms") names of imsg/src/imsg.exports"
+	fi
+}
+
+# link_with_list DIR ARCH NAME OBJDIR LIST: ld64.lld links NAME's objects
+# and the probe with and without LIST; with it, exactly LIST's names.
+link_with_list() {
+	dir=$1 arch=$2 name=$3 objdir=$4 list_file=$5
 	ld_arch=$arch
 	[ "$arch" = aarch64 ] && ld_arch=arm64
 	tbd_dir=$(dirname "$(find "$(dirname "$ZIG")/lib/libc/darwin" -name libSystem.tbd | head -n1)")
+	libs="-L $tbd_dir -lSystem"
+	# libfdpass-imsg calls libfdpass: link it against the dylib zig made.
+	[ "$name" = libfdpass ] || libs="$libs $dir/libfdpass.dylib"
+	grep -v '^#' "$list_file" | sort >"$work/$name.list"
 	for list in with without; do
 		opt=""
-		[ $list = with ] && opt="-exported_symbols_list $FDPASS_ROOT/src/fdpass.exports"
+		[ $list = with ] && opt="-exported_symbols_list $list_file"
 		# shellcheck disable=SC2046,SC2086 # word splitting wanted
 		ld64.lld-16 -dylib -arch "$ld_arch" -platform_version macos 13.0 13.0 \
-		    -install_name @rpath/libfdpass.0.dylib $opt -L "$tbd_dir" -lSystem \
-		    $(find "$dir/CMakeFiles/fdpass_objects.dir" -name '*.o') "$work/probe.o" \
-		    -o "$work/$list.dylib"
-		llvm-nm -g --defined-only "$work/$list.dylib" | awk '{print $NF}' | sort >"$work/$list.syms"
+		    -install_name "@rpath/$name.0.dylib" $opt $libs \
+		    $(find "$objdir" -name '*.o') "$work/probe.o" \
+		    -o "$work/$name-$list.dylib"
+		llvm-nm -g --defined-only "$work/$name-$list.dylib" | awk '{print $NF}' |
+		    sort >"$work/$name-$list.syms"
 	done
-	if grep -qv '^_fdpass_' "$work/with.syms"; then
-		echo "ci: exported with src/fdpass.exports, outside fdpass_*:" >&2
-		grep -v '^_fdpass_' "$work/with.syms" >&2
+	if ! cmp -s "$work/$name-with.syms" "$work/$name.list"; then
+		echo "ci: $name linked with $list_file exports other names than the list:" >&2
+		diff "$work/$name.list" "$work/$name-with.syms" >&2
 		exit 1
 	fi
-	if ! grep -qx _not_fdpass_probe "$work/without.syms"; then
+	if ! grep -qx _not_exported_probe "$work/$name-without.syms"; then
 		echo "ci: the probe symbol is not exported even without the list; the check proves nothing" >&2
 		exit 1
 	fi
-	echo "ci: ld64.lld with src/fdpass.exports exports $(wc -l <"$work/with.syms") symbols, all _fdpass_*; without it, _not_fdpass_probe too"
+	echo "ci: ld64.lld with $(basename "$list_file") exports exactly its $(wc -l <"$work/$name.list") names; without it, _not_exported_probe too"
 }
 
 leg=$1
