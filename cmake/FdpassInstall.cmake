@@ -74,8 +74,10 @@ else()
     DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endif()
 
+# libfdpass's pages; libfdpass-imsg's (ibuf_add.3 ...) are installed with
+# that library (imsg/CMakeLists.txt).
 install(DIRECTORY docs/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man3
-  FILES_MATCHING PATTERN "*.3")
+  FILES_MATCHING PATTERN "fdpass*.3")
 # A page that describes several functions (its .Nm lines) is installed once,
 # under the first name; each other name is a symbolic link to it, so that
 # `man fdpass_sock_sendmsg` finds it.

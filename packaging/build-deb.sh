@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: ISC
 # usage: packaging/build-deb.sh [--arch ARCH] [--nocheck] [--source]
 #                               [--orig TARBALL] OUTDIR
-# Builds the Debian packages libfdpass0, libfdpass-dev and fdpass from the
+# Builds the Debian packages libfdpass0, libfdpass-dev, libfdpass-imsg0,
+# libfdpass-imsg-dev and fdpass from the
 # release tarball libfdpass-X.Y.Z.tar.gz (X.Y.Z: the upstream version of
 # packaging/debian/changelog), used as it is as Debian's
 # libfdpass_X.Y.Z.orig.tar.gz: unpacked in a temporary directory, with its

@@ -18,8 +18,11 @@
 #       with apt-get into another fresh root with gcc, pkg-config and
 #       cmake, where tests/consumer is built and run with pkg-config and
 #       with find_package(fdpass), `fdpass info` runs
-#       (ci/debian/installed-check.sh), and every document a manual page
-#       names is installed (packaging/check-doc-paths.sh).
+#       (ci/debian/installed-check.sh), first with libfdpass-dev alone
+#       (no fdpass::imsg, find_package(fdpass) still works), then with
+#       libfdpass-imsg0 and libfdpass-imsg-dev added (fdpass::imsg,
+#       pkg-config fdpass-imsg, the manual pages), and every document a
+#       manual page names is installed (packaging/check-doc-paths.sh).
 #   debian-package-arm64  cross-built for arm64 twice: with the test suite
 #       under qemu-aarch64, and with DEB_BUILD_OPTIONS=nocheck and the
 #       nocheck profile; each checked with lintian, file and readelf -h
@@ -62,10 +65,11 @@ lintian_check() {
 # built for MACHINE (readelf -h).
 check_arch() {
 	rm -rf "$1/x"
-	for d in "$1"/libfdpass0_*.deb "$1"/fdpass_*.deb; do
+	for d in "$1"/libfdpass0_*.deb "$1"/libfdpass-imsg0_*.deb "$1"/fdpass_*.deb; do
 		dpkg-deb -x "$d" "$1/x"
 	done
-	for f in "$1"/x/usr/lib/*/libfdpass.so.0.* "$1/x/usr/bin/fdpass"; do
+	for f in "$1"/x/usr/lib/*/libfdpass.so.0.* "$1"/x/usr/lib/*/libfdpass-imsg.so.0.* \
+	    "$1/x/usr/bin/fdpass"; do
 		[ -f "$f" ] || { echo "missing in the packages: $f"; return 1; }
 		echo "    file: $(file -b "$f")"
 		machine=$(readelf -h "$f" | sed -n 's/^ *Machine: *//p')
@@ -78,7 +82,8 @@ check_arch() {
 # and their md5sums, an ELF file's without its build ID and debug link
 # (the build ID covers the build tree's RPATH, whose directory varies).
 contents() {
-	for d in "$1"/libfdpass0_*.deb "$1"/libfdpass-dev_*.deb "$1"/fdpass_*.deb; do
+	for d in "$1"/libfdpass0_*.deb "$1"/libfdpass-dev_*.deb \
+	    "$1"/libfdpass-imsg0_*.deb "$1"/libfdpass-imsg-dev_*.deb "$1"/fdpass_*.deb; do
 		p=$(dpkg-deb -f "$d" Package)
 		dpkg-deb -c "$d" | awk -v p="$p" '{ print p, $1, $3, $6, $7, $8 }'
 		rm -rf "$1/c"
@@ -190,9 +195,13 @@ debian-package)
 	# The .debs installed into a fresh bookworm root, as a user would.
 	root_setup "$leg" "$work"
 	mkdir -p "$root/tmp/debs" "$root/tmp/consumer"
+	mkdir -p "$root/tmp/debs-imsg"
 	cp "$out/libfdpass0_"*"_$arch.deb" "$out/libfdpass-dev_"*"_$arch.deb" \
 	    "$out/fdpass_"*"_$arch.deb" "$root/tmp/debs/"
+	cp "$out/libfdpass-imsg0_"*"_$arch.deb" "$out/libfdpass-imsg-dev_"*"_$arch.deb" \
+	    "$root/tmp/debs-imsg/"
 	cp "$FDPASS_ROOT/tests/consumer/consumer.c" \
+	    "$FDPASS_ROOT/tests/consumer/consumer_imsg.c" \
 	    "$FDPASS_ROOT/tests/consumer/CMakeLists.txt" "$root/tmp/consumer/"
 	cp "$FDPASS_ROOT/ci/debian/installed-check.sh" \
 	    "$FDPASS_ROOT/packaging/check-doc-paths.sh" "$root/tmp/"
@@ -205,7 +214,14 @@ debian-package)
 	    install -y -qq --no-install-recommends ./*.deb gcc libc6-dev make pkg-config cmake \
 	    >/tmp/apt.log 2>&1 || { tail -n 30 /tmp/apt.log; exit 1; }"
 	root_run "dpkg-query -W libfdpass0 libfdpass-dev fdpass"
+	echo "--- libfdpass-dev alone (no libfdpass-imsg-dev)"
 	root_run "sh /tmp/installed-check.sh /tmp/consumer /tmp/consumer-build"
+	echo "--- in the root: apt-get install ./libfdpass-imsg0_*.deb ./libfdpass-imsg-dev_*.deb"
+	root_run "cd /tmp/debs-imsg && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+	    install -y -qq --no-install-recommends ./*.deb \
+	    >/tmp/apt.log 2>&1 || { tail -n 30 /tmp/apt.log; exit 1; }"
+	root_run "dpkg-query -W libfdpass-imsg0 libfdpass-imsg-dev"
+	root_run "sh /tmp/installed-check.sh /tmp/consumer /tmp/consumer-build-imsg imsg"
 	echo "--- the documents the installed manual pages name"
 	root_run "sh /tmp/check-doc-paths.sh /"
 	;;

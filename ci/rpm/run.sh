@@ -8,7 +8,8 @@
 # rpmlint on the spec, the binary and the source RPMs must show no error
 # and no warning (packaging/rpm/rpmlint.toml: the settings and filters a
 # distribution's rpmlint configuration would give, each with its
-# reason), the packages must hold what each is for, and every document a
+# reason), the packages must hold what each is for (libfdpass-imsg and
+# -imsg-devel theirs, %check its suites), and every document a
 # manual page names must be in them (packaging/check-doc-paths.sh).
 # --nodeps: Debian's rpm database knows none of the BuildRequires, which
 # apt installs here under their Debian names.  brp-compress run by bash:
@@ -53,6 +54,12 @@ if [ "$rc" -ne 0 ]; then
 fi
 grep -Eq '100% tests passed, 0 tests failed out of [0-9]+' "$work/rpmbuild.log" ||
 	fail "no test run in %check"
+# libfdpass-imsg is built and tested too.
+for t in imsg_ibuf imsg_queue imsg_channel imsg_hostile imsg_man_names; do
+	grep -Eq "Test +#[0-9]+: $t \.+ +Passed" "$work/rpmbuild.log" ||
+		fail "%check did not pass $t"
+done
+echo "%check passed the imsg suites (imsg_ibuf imsg_queue imsg_channel imsg_hostile imsg_man_names)"
 rpms=$(find "$work/rpmbuild/RPMS" -name '*.rpm' | sort)
 srpm=$(find "$work/rpmbuild/SRPMS" -name '*.src.rpm')
 
@@ -76,8 +83,17 @@ for r in $rpms; do
 done
 for f in /usr/lib64/libfdpass.so.0 /usr/lib64/libfdpass.so /usr/include/fdpass.h \
     /usr/lib64/pkgconfig/fdpass.pc /usr/lib64/cmake/fdpass/fdpass-config.cmake \
-    /usr/bin/fdpass /usr/share/doc/fdpass/holder.md; do
+    /usr/bin/fdpass /usr/share/doc/fdpass/holder.md \
+    /usr/lib64/libfdpass-imsg.so.0 /usr/lib64/libfdpass-imsg.so \
+    /usr/include/fdpass-imsg/imsg.h /usr/lib64/pkgconfig/fdpass-imsg.pc \
+    /usr/lib64/cmake/fdpass/fdpass-imsg-targets.cmake \
+    /usr/share/man/man3/imsg_compose.3.gz /usr/share/man/man3/imsg_get_fd.3.gz; do
 	[ -e "$x$f" ] || fail "no $f in the packages"
 done
+# libfdpass-devel must work without libfdpass-imsg-devel: its CMake files
+# name none of libfdpass-imsg's.
+if rpm -qlp "$(echo "$rpms" | grep '/libfdpass-devel-[0-9]')" | grep -q imsg; then
+	fail "libfdpass-devel holds a file of libfdpass-imsg"
+fi
 "$FDPASS_ROOT/packaging/check-doc-paths.sh" "$x"
 echo "$leg: PASS"

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: ISC
-# cmake -DABIDIFF=... -DABIDW=... -DBASELINE=... -DSUPPRESSIONS=...
+# cmake -DABIDIFF=... -DABIDW=... -DBASELINE=... [-DSUPPRESSIONS=...]
 #       -DLIBRARY=... -DHEADERS=... -DEXPECT=compatible|incompatible
-#       [-DREQUIRE=ON] -P abi_check.cmake
+#       [-DSTRUCT=fdpass_backend] [-DREQUIRE=ON] -P abi_check.cmake
 # Compares LIBRARY (built with debug information) with the committed ABI
 # baseline under the policy's suppressions.  EXPECT=incompatible is for the
 # purposely broken libraries: the check must catch them.  REQUIRE: a library
@@ -13,7 +13,11 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "abidw failed on ${LIBRARY}: ${err}")
 endif()
 # Without DWARF, abidiff sees symbols only and would pass any layout change.
-if(NOT corpus MATCHES "<class-decl name='fdpass_backend'")
+# STRUCT: a public struct the library's debug information must describe.
+if(NOT STRUCT)
+  set(STRUCT fdpass_backend)
+endif()
+if(NOT corpus MATCHES "<class-decl name='${STRUCT}'")
   set(why "${LIBRARY} has no debug information (build with -g, e.g. RelWithDebInfo)")
   if(REQUIRE)
     message(FATAL_ERROR "FDPASS_REQUIRE_ABI_CHECK: ${why}")
@@ -22,7 +26,11 @@ if(NOT corpus MATCHES "<class-decl name='fdpass_backend'")
   return()
 endif()
 
-execute_process(COMMAND ${ABIDIFF} --no-added-syms --suppressions ${SUPPRESSIONS}
+set(suppress "")
+if(SUPPRESSIONS)
+  set(suppress --suppressions ${SUPPRESSIONS})
+endif()
+execute_process(COMMAND ${ABIDIFF} --no-added-syms ${suppress}
     --headers-dir2 ${HEADERS} --drop-private-types ${BASELINE} ${LIBRARY}
   OUTPUT_VARIABLE report ERROR_VARIABLE report RESULT_VARIABLE rc)
 # abidiff's status is a bit mask: 1 error, 2 usage, 4 ABI change,

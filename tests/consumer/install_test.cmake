@@ -53,21 +53,39 @@ set(ENV{PKG_CONFIG_PATH} ${pcdir})
 file(GLOB_RECURSE configs ${prefix}/*/fdpass-config.cmake)
 list(GET configs 0 config)
 get_filename_component(fdpass_dir ${config} DIRECTORY)
-run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${consumer}
-  -G "${GENERATOR}" -DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}
-  -DCMAKE_PREFIX_PATH=${prefix} -Dfdpass_DIR=${fdpass_dir}
-  -DCMAKE_C_COMPILER=${C_COMPILER}
-  "-DCMAKE_C_FLAGS=${C_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}"
-  -DCMAKE_BUILD_RPATH=${pcdir}/..)
+file(GLOB imsg_libs ${pcdir}/../libfdpass-imsg.*)
+if(imsg_libs)
+  set(expect_imsg ON)
+else()
+  set(expect_imsg OFF)
+endif()
+# configure_consumer(DIR EXPECT_IMSG): tests/consumer against the prefix.
+function(configure_consumer dir expect)
+  run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${dir}
+    -G "${GENERATOR}" -DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}
+    -DCMAKE_PREFIX_PATH=${prefix} -Dfdpass_DIR=${fdpass_dir}
+    -DCMAKE_C_COMPILER=${C_COMPILER}
+    "-DCMAKE_C_FLAGS=${C_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}"
+    -DCMAKE_BUILD_RPATH=${pcdir}/.. -DEXPECT_IMSG=${expect})
+endfunction()
+configure_consumer(${consumer} ${expect_imsg})
 run(${CMAKE_COMMAND} --build ${consumer})
 run(${consumer}/consumer_cmake)
 run(${consumer}/consumer_pkgconfig)
 # libfdpass-imsg, where built: its header in a directory of its own.
-file(GLOB imsg_libs ${pcdir}/../libfdpass-imsg.*)
 if(imsg_libs)
   if(NOT EXISTS ${prefix}/include/fdpass-imsg/imsg.h OR EXISTS ${prefix}/include/imsg.h)
     message(FATAL_ERROR "imsg.h not installed as include/fdpass-imsg/imsg.h alone")
   endif()
+  # Its pages, and a link for a name that is not a page's (imsg_compose(3)
+  # documents imsg_get_fd).
+  foreach(f share/man/man3/imsg_compose.3 share/man/man3/imsg_get_fd.3
+      share/man/man3/ibuf_add.3 share/man/man3/ibufq_new.3
+      share/man/man3/imsgbuf_init.3 share/man/man3/msgbuf_new.3)
+    if(NOT EXISTS ${prefix}/${f})
+      message(FATAL_ERROR "not installed: ${f}")
+    endif()
+  endforeach()
   # The program's RUNPATH does not serve libfdpass-imsg's own dependency on
   # libfdpass, and a build configured for the linker's directories (/usr)
   # gives the library no RUNPATH: the scratch prefix is named to the loader.
@@ -76,5 +94,19 @@ if(imsg_libs)
     run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} DYLD_LIBRARY_PATH=${libdir}
       ${consumer}/${program})
   endforeach()
+endif()
+# libfdpass without libfdpass-imsg, as a distribution's libfdpass-dev is
+# installed without libfdpass-imsg-dev: the imsg files removed from the
+# prefix, find_package(fdpass) must still work (fdpass-config.cmake names
+# no file of libfdpass-imsg but in fdpass-imsg-targets*.cmake).
+if(imsg_libs)
+  file(GLOB imsg_files ${pcdir}/../libfdpass-imsg.* ${pcdir}/fdpass-imsg.pc
+    ${fdpass_dir}/fdpass-imsg-targets*.cmake)
+  file(REMOVE ${imsg_files})
+  file(REMOVE_RECURSE ${prefix}/include/fdpass-imsg)
+  configure_consumer(${consumer}-alone OFF)
+  run(${CMAKE_COMMAND} --build ${consumer}-alone)
+  run(${consumer}-alone/consumer_cmake)
+  message(STATUS "libfdpass without libfdpass-imsg: find_package(fdpass) works")
 endif()
 message(STATUS "installed to ${prefix}; find_package and pkg-config consumers ran")
