@@ -103,6 +103,55 @@ ibuf_dynamic(size_t len, size_t max)
 	return buf;
 }
 
+/*
+ * Whether a written buffer may serve another message: one whose bytes
+ * are their own allocation (ibuf_dynamic's shape, which imsg_create
+ * needs: it grows), that holds no descriptor, and is small enough that
+ * keeping it costs little.
+ */
+int
+imsg__ibuf_reusable(const struct ibuf *buf, size_t limit)
+{
+	return buf->fd == -1 && !ibuf_is_inline(buf) && buf->size <= limit;
+}
+
+/*
+ * Wipes a buffer set aside for reuse, as ibuf_free would before freeing
+ * it: what a message held does not outlive it, and every byte past
+ * buf->size is zero from here on (imsg__ibuf_reuse relies on that).
+ */
+void
+imsg__ibuf_retire(struct ibuf *buf)
+{
+	ibuf_wipe(buf->buf, buf->size);
+}
+
+/*
+ * A retired buffer made what ibuf_dynamic(len, max) returns: empty, len
+ * bytes of zeros, growing up to max.  Its bytes are kept when there are
+ * enough; buf->size drops to len, so ibuf_reserve's limit checks see what
+ * a new buffer would (bytes past it are zero, from imsg__ibuf_retire).
+ */
+int
+imsg__ibuf_reuse(struct ibuf *buf, size_t len, size_t max)
+{
+	unsigned char *p;
+
+	if (buf->size < len) {
+		if ((p = calloc(len, 1)) == NULL)
+			return -1;
+		free(buf->buf);
+		buf->buf = p;
+	}
+	buf->entry.tqe_next = NULL;
+	buf->entry.tqe_prev = NULL;
+	buf->size = len;
+	buf->max = max;
+	buf->rpos = buf->wpos = 0;
+	buf->fd = -1;
+	return 0;
+}
+
 void *
 ibuf_reserve(struct ibuf *buf, size_t len)
 {
