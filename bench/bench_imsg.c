@@ -580,14 +580,19 @@ run_case(const struct transport *t, const struct bcase *bc, unsigned long n)
 	return s;
 }
 
-/* --machine: one round of every case through imsg.h, one line each. */
+/*
+ * --machine: one round of every case through imsg.h (or of the one named,
+ * for a profiler), one line each.
+ */
 static int
-machine(unsigned long scale)
+machine(unsigned long scale, const char *only)
 {
 	struct sample s;
 	int i;
 
 	for (i = 0; i < NCASES; i++) {
+		if (only != NULL && strcmp(only, cases[i].name) != 0)
+			continue;
 		s = run_case(&imsg_transport, &cases[i],
 		    case_messages(&cases[i], scale));
 		printf("case %s %.1f %.4f %.4f\n", cases[i].name, s.rate,
@@ -671,7 +676,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench-imsg [--quick] [--rounds N] "
-	    "[--against BINARY]\n       bench-imsg --machine SCALE\n");
+	    "[--against BINARY]\n       bench-imsg --machine SCALE [CASE]\n");
 	exit(2);
 }
 
@@ -690,7 +695,8 @@ main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--machine") == 0 && i + 1 < argc)
-			return machine(strtoul(argv[i + 1], NULL, 10));
+			return machine(strtoul(argv[i + 1], NULL, 10),
+			    i + 2 < argc ? argv[i + 2] : NULL);
 		else if (strcmp(argv[i], "--quick") == 0) {
 			quick = 1;
 			scale = 2000;

@@ -61,8 +61,9 @@ ibuf_hton64(uint64_t v)
 	return htonl(1) == 1 ? v : ibuf_swap64(v);
 }
 
-struct ibuf *
-ibuf_open(size_t len)
+/* A fixed buffer of len bytes in one allocation, its bytes zeroed or not. */
+static struct ibuf *
+ibuf_alloc_inline(size_t len, int zeroed)
 {
 	struct ibuf *buf;
 
@@ -70,12 +71,33 @@ ibuf_open(size_t len)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if ((buf = calloc(1, IBUF_INLINE_OFFSET + len)) == NULL)
+	if (zeroed)
+		buf = calloc(1, IBUF_INLINE_OFFSET + len);
+	else
+		buf = malloc(IBUF_INLINE_OFFSET + len);
+	if (buf == NULL)
 		return NULL;
+	memset(buf, 0, sizeof(*buf));
 	buf->buf = (unsigned char *)buf + IBUF_INLINE_OFFSET;
 	buf->size = buf->max = len;
 	buf->fd = -1;
 	return buf;
+}
+
+struct ibuf *
+ibuf_open(size_t len)
+{
+	return ibuf_alloc_inline(len, 1);
+}
+
+/*
+ * For the reader's messages: it writes every byte before a message can be
+ * got, so zeroing them first would be work thrown away.
+ */
+struct ibuf *
+imsg__ibuf_open_unzeroed(size_t len)
+{
+	return ibuf_alloc_inline(len, 0);
 }
 
 struct ibuf *

@@ -95,6 +95,7 @@ struct msgbuf {
 	int			 sockok;	/* 0: not an AF_UNIX socket */
 };
 
+struct ibuf *imsg__ibuf_open_unzeroed(size_t);
 int	imsg__ibuf_reusable(const struct ibuf *, size_t);
 void	imsg__ibuf_retire(struct ibuf *);
 int	imsg__ibuf_reuse(struct ibuf *, size_t, size_t);
