@@ -137,7 +137,7 @@ posix_memalign(void **p, size_t a, size_t n)
 #define COUNTING_ALLOCATIONS 0
 #endif
 
-static void
+_Noreturn static void
 die(const char *what)
 {
 	fprintf(stderr, "bench-imsg: %s: %s\n", what, strerror(errno));
