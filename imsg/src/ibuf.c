@@ -61,8 +61,9 @@ ibuf_hton64(uint64_t v)
 	return htonl(1) == 1 ? v : ibuf_swap64(v);
 }
 
-struct ibuf *
-ibuf_open(size_t len)
+/* A fixed buffer of len bytes in one allocation, its bytes zeroed or not. */
+static struct ibuf *
+ibuf_alloc_inline(size_t len, int zeroed)
 {
 	struct ibuf *buf;
 
@@ -70,12 +71,33 @@ ibuf_open(size_t len)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if ((buf = calloc(1, IBUF_INLINE_OFFSET + len)) == NULL)
+	if (zeroed)
+		buf = calloc(1, IBUF_INLINE_OFFSET + len);
+	else
+		buf = malloc(IBUF_INLINE_OFFSET + len);
+	if (buf == NULL)
 		return NULL;
+	memset(buf, 0, sizeof(*buf));
 	buf->buf = (unsigned char *)buf + IBUF_INLINE_OFFSET;
 	buf->size = buf->max = len;
 	buf->fd = -1;
 	return buf;
+}
+
+struct ibuf *
+ibuf_open(size_t len)
+{
+	return ibuf_alloc_inline(len, 1);
+}
+
+/*
+ * For the reader's messages: it writes every byte before a message can be
+ * got, so zeroing them first would be work thrown away.
+ */
+struct ibuf *
+imsg__ibuf_open_unzeroed(size_t len)
+{
+	return ibuf_alloc_inline(len, 0);
 }
 
 struct ibuf *
@@ -101,6 +123,55 @@ ibuf_dynamic(size_t len, size_t max)
 	buf->max = max;
 	buf->fd = -1;
 	return buf;
+}
+
+/*
+ * Whether a written buffer may serve another message: one whose bytes
+ * are their own allocation (ibuf_dynamic's shape, which imsg_create
+ * needs: it grows), that holds no descriptor, and is small enough that
+ * keeping it costs little.
+ */
+int
+imsg__ibuf_reusable(const struct ibuf *buf, size_t limit)
+{
+	return buf->fd == -1 && !ibuf_is_inline(buf) && buf->size <= limit;
+}
+
+/*
+ * Wipes a buffer set aside for reuse, as ibuf_free would before freeing
+ * it: what a message held does not outlive it, and every byte past
+ * buf->size is zero from here on (imsg__ibuf_reuse relies on that).
+ */
+void
+imsg__ibuf_retire(struct ibuf *buf)
+{
+	ibuf_wipe(buf->buf, buf->size);
+}
+
+/*
+ * A retired buffer made what ibuf_dynamic(len, max) returns: empty, len
+ * bytes of zeros, growing up to max.  Its bytes are kept when there are
+ * enough; buf->size drops to len, so ibuf_reserve's limit checks see what
+ * a new buffer would (bytes past it are zero, from imsg__ibuf_retire).
+ */
+int
+imsg__ibuf_reuse(struct ibuf *buf, size_t len, size_t max)
+{
+	unsigned char *p;
+
+	if (buf->size < len) {
+		if ((p = calloc(len, 1)) == NULL)
+			return -1;
+		free(buf->buf);
+		buf->buf = p;
+	}
+	buf->entry.tqe_next = NULL;
+	buf->entry.tqe_prev = NULL;
+	buf->size = len;
+	buf->max = max;
+	buf->rpos = buf->wpos = 0;
+	buf->fd = -1;
+	return 0;
 }
 
 void *

@@ -101,7 +101,8 @@ imsg_create(struct imsgbuf *imsgbuf, uint32_t type, uint32_t id, pid_t pid,
 	datalen += IMSG_HEADER_SIZE;
 	/* The length is written by imsg_close(), with the mark. */
 	imsg_fill_hdr(imsgbuf, &hdr, type, id, pid, 0);
-	if ((wbuf = ibuf_dynamic(datalen, imsgbuf->maxsize)) == NULL)
+	if ((wbuf = imsg__msgbuf_spare(imsgbuf->w, datalen,
+	    imsgbuf->maxsize)) == NULL)
 		return NULL;
 	if (ibuf_add(wbuf, &hdr, sizeof(hdr)) == -1) {
 		ibuf_free(wbuf);

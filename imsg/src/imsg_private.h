@@ -58,8 +58,18 @@ struct imsg__pending {
 /* More than a legitimate peer can ever leave waiting at once. */
 #define IMSG__PENDING_MAX	8
 
+/*
+ * Written buffers a channel keeps for imsg_create, so that composing
+ * allocates nothing in steady state: at most this many, each of at most
+ * IMSG__SPARE_SIZE bytes (a burst of small messages; about 35 KiB).
+ */
+#define IMSG__SPARE_MAX		32
+#define IMSG__SPARE_SIZE	1024
+
 struct msgbuf {
 	struct ibufqueue	 bufs;		/* to send */
+	struct ibuf		*spare;		/* written, wiped, for reuse */
+	uint32_t		 nspare;
 	struct ibufqueue	 rbufs;		/* received, complete */
 
 	/* The reader (msgbuf_new_reader only). */
@@ -84,6 +94,12 @@ struct msgbuf {
 	int			 sockfd;	/* -1: none */
 	int			 sockok;	/* 0: not an AF_UNIX socket */
 };
+
+struct ibuf *imsg__ibuf_open_unzeroed(size_t);
+int	imsg__ibuf_reusable(const struct ibuf *, size_t);
+void	imsg__ibuf_retire(struct ibuf *);
+int	imsg__ibuf_reuse(struct ibuf *, size_t, size_t);
+struct ibuf *imsg__msgbuf_spare(struct msgbuf *, size_t, size_t);
 
 /* Closes fd, keeping errno (cleanup paths report the first error). */
 void	imsg__close(int);

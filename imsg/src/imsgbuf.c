@@ -36,7 +36,7 @@ imsg_parse_hdr(struct ibuf *hbuf, void *arg, int *fd)
 		errno = EBADMSG;
 		return NULL;
 	}
-	if ((b = ibuf_open(len)) == NULL)
+	if ((b = imsg__ibuf_open_unzeroed(len)) == NULL)
 		return NULL;
 	if ((hdr.len & IMSG__FD_MARK) && *fd >= 0) {
 		ibuf_fd_set(b, *fd);

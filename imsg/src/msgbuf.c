@@ -88,10 +88,69 @@ pending_remove(struct msgbuf *m, size_t i)
 	m->npend--;
 }
 
+/* Keeps a written buffer for imsg_create, or frees it. */
+static void
+msgbuf_retire(struct msgbuf *m, struct ibuf *buf)
+{
+	if (m->nspare == IMSG__SPARE_MAX ||
+	    !imsg__ibuf_reusable(buf, IMSG__SPARE_SIZE)) {
+		ibuf_free(buf);
+		return;
+	}
+	imsg__ibuf_retire(buf);
+	buf->entry.tqe_next = m->spare;
+	m->spare = buf;
+	m->nspare++;
+}
+
+/*
+ * What ibuf_dynamic(len, max) returns, from the kept buffers when there
+ * is one: the first with room enough, else the first, given more room.
+ */
+struct ibuf *
+imsg__msgbuf_spare(struct msgbuf *m, size_t len, size_t max)
+{
+	struct ibuf **pp, *buf, *next;
+
+	if (m == NULL || m->spare == NULL)
+		return ibuf_dynamic(len, max);
+	if (max == 0 || max < len) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (pp = &m->spare; (*pp)->entry.tqe_next != NULL &&
+	    (*pp)->size < len; pp = &(*pp)->entry.tqe_next)
+		;
+	if ((*pp)->size < len)
+		pp = &m->spare;
+	buf = *pp;
+	next = buf->entry.tqe_next;
+	if (imsg__ibuf_reuse(buf, len, max) == -1) {
+		buf->entry.tqe_next = next;
+		return NULL;
+	}
+	*pp = next;
+	m->nspare--;
+	return buf;
+}
+
+static void
+msgbuf_free_spares(struct msgbuf *m)
+{
+	struct ibuf *buf;
+
+	while ((buf = m->spare) != NULL) {
+		m->spare = buf->entry.tqe_next;
+		ibuf_free(buf);
+	}
+	m->nspare = 0;
+}
+
 void
 msgbuf_clear(struct msgbuf *m)
 {
 	ibufq_flush(&m->bufs);
+	msgbuf_free_spares(m);
 	ibufq_flush(&m->rbufs);
 	ibuf_free(m->rpmsg);
 	m->rpmsg = NULL;
@@ -171,7 +230,7 @@ msgbuf_drain(struct msgbuf *m, size_t n, int fdpass)
 			return;
 		}
 		n -= ibuf_size(buf);
-		ibuf_free(ibufq_pop(&m->bufs));
+		msgbuf_retire(m, ibufq_pop(&m->bufs));
 	}
 }
 
