@@ -45,68 +45,7 @@
 #define MAX_BENCH_FDS 16
 #define MAX_ROUNDS 101
 
-static unsigned long allocations;
-
-/* A sanitizer's allocator owns malloc; counting would fight it. */
-#if defined(__SANITIZE_ADDRESS__)
-#define FDPASS_BENCH_NO_MALLOC_COUNT
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define FDPASS_BENCH_NO_MALLOC_COUNT
-#endif
-#endif
-
-#if defined(__GLIBC__) && !defined(FDPASS_BENCH_NO_MALLOC_COUNT)
-#define COUNTING_ALLOCATIONS 1
-void *__libc_malloc(size_t);
-void *__libc_calloc(size_t, size_t);
-void *__libc_realloc(void *, size_t);
-void *__libc_memalign(size_t, size_t);
-
-void *malloc(size_t n);
-void *calloc(size_t n, size_t m);
-void *realloc(void *p, size_t n);
-void *aligned_alloc(size_t a, size_t n);
-int posix_memalign(void **p, size_t a, size_t n);
-
-void *
-malloc(size_t n)
-{
-	allocations++;
-	return __libc_malloc(n);
-}
-
-void *
-calloc(size_t n, size_t m)
-{
-	allocations++;
-	return __libc_calloc(n, m);
-}
-
-void *
-realloc(void *p, size_t n)
-{
-	allocations++;
-	return __libc_realloc(p, n);
-}
-
-void *
-aligned_alloc(size_t a, size_t n)
-{
-	allocations++;
-	return __libc_memalign(a, n);
-}
-
-int
-posix_memalign(void **p, size_t a, size_t n)
-{
-	allocations++;
-	*p = __libc_memalign(a, n);
-	return *p == NULL ? ENOMEM : 0;
-}
-#else
-#define COUNTING_ALLOCATIONS 0
-#endif
+#include "alloc_count.h"
 
 struct bench {
 	int sv[2];

@@ -74,68 +74,9 @@
 #define MAX_ROUNDS	101
 #define NCASES		4
 
-/* A sanitizer's allocator owns malloc; counting would fight it. */
-#if defined(__SANITIZE_ADDRESS__)
-#define FDPASS_BENCH_NO_MALLOC_COUNT
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define FDPASS_BENCH_NO_MALLOC_COUNT
-#endif
-#endif
-
-static _Thread_local unsigned long allocations;
-
-#if defined(__GLIBC__) && !defined(FDPASS_BENCH_NO_MALLOC_COUNT)
-#define COUNTING_ALLOCATIONS 1
-void *__libc_malloc(size_t);
-void *__libc_calloc(size_t, size_t);
-void *__libc_realloc(void *, size_t);
-void *__libc_memalign(size_t, size_t);
-
-void *malloc(size_t n);
-void *calloc(size_t n, size_t m);
-void *realloc(void *p, size_t n);
-void *aligned_alloc(size_t a, size_t n);
-int posix_memalign(void **p, size_t a, size_t n);
-
-void *
-malloc(size_t n)
-{
-	allocations++;
-	return __libc_malloc(n);
-}
-
-void *
-calloc(size_t n, size_t m)
-{
-	allocations++;
-	return __libc_calloc(n, m);
-}
-
-void *
-realloc(void *p, size_t n)
-{
-	allocations++;
-	return __libc_realloc(p, n);
-}
-
-void *
-aligned_alloc(size_t a, size_t n)
-{
-	allocations++;
-	return __libc_memalign(a, n);
-}
-
-int
-posix_memalign(void **p, size_t a, size_t n)
-{
-	allocations++;
-	*p = __libc_memalign(a, n);
-	return *p == NULL ? ENOMEM : 0;
-}
-#else
-#define COUNTING_ALLOCATIONS 0
-#endif
+/* Per thread: the sending and the receiving side are counted apart. */
+#define ALLOC_COUNT_STORAGE _Thread_local
+#include "alloc_count.h"
 
 /* 0 once the count is known to be blind to the library's allocations. */
 static int counting = COUNTING_ALLOCATIONS;

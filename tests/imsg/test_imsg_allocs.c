@@ -34,12 +34,12 @@ struct pair {
 static void
 need_counting(void)
 {
-	unsigned long before = alloc_count;
+	unsigned long before = allocations;
 
-	if (!ALLOC_COUNTING)
+	if (!COUNTING_ALLOCATIONS)
 		skip();
 	ibufq_free(ibufq_new());
-	if (alloc_count == before)
+	if (allocations == before)
 		skip();
 }
 
@@ -83,7 +83,7 @@ compose_n(struct pair *p, int n, int withfd)
 static unsigned long
 receive_n(struct pair *p, int n, size_t len, int withfd)
 {
-	unsigned long before = alloc_count;
+	unsigned long before = allocations;
 	struct imsg m;
 	int got = 0, rv, fd;
 
@@ -102,7 +102,7 @@ receive_n(struct pair *p, int n, size_t len, int withfd)
 		if (got < n)
 			assert_int_equal(imsgbuf_read(&p->b), 1);
 	}
-	return alloc_count - before;
+	return allocations - before;
 }
 
 /* Bursts through the channel until whatever it keeps for reuse is full. */
@@ -128,10 +128,10 @@ steady_state(int withfd)
 	pair_open(&p);
 	warm_up(&p, withfd);
 
-	before = alloc_count;
+	before = allocations;
 	compose_n(&p, BURST, withfd);
 	assert_int_equal(imsgbuf_flush(&p.a), 0);
-	assert_int_equal(alloc_count - before, 0);
+	assert_int_equal(allocations - before, 0);
 	/* One buffer per message: the one imsg_free() frees. */
 	assert_int_equal(receive_n(&p, BURST, PAYLOAD, withfd), BURST);
 	pair_close(&p);
@@ -169,7 +169,7 @@ test_create_composev_no_allocation(void **state)
 	iov[0].iov_base = iov[1].iov_base = data;
 	iov[0].iov_len = iov[1].iov_len = sizeof(data);
 
-	before = alloc_count;
+	before = allocations;
 	for (i = 0; i < BURST; i++) {
 		if (i % 2) {
 			assert_int_equal(imsg_composev(&p.a, 1, (uint32_t)i,
@@ -185,7 +185,7 @@ test_create_composev_no_allocation(void **state)
 		imsg_close(&p.a, wbuf);
 	}
 	assert_int_equal(imsgbuf_flush(&p.a), 0);
-	assert_int_equal(alloc_count - before, 0);
+	assert_int_equal(allocations - before, 0);
 	assert_int_equal(receive_n(&p, BURST, PAYLOAD, 0), BURST);
 	pair_close(&p);
 }
@@ -218,9 +218,9 @@ test_reuse_bounded(void **state)
 	need_counting();
 	pair_open(&p);
 	for (i = 0; i < 2; i++) {
-		before = alloc_count;
+		before = allocations;
 		compose_n(&p, n, 0);
-		allocs[i] = alloc_count - before;
+		allocs[i] = allocations - before;
 		/* More than the socket holds: read what each write sent. */
 		got = 0;
 		while (imsgbuf_queuelen(&p.a) > 0) {
