@@ -137,18 +137,11 @@ int
 imsg_compose(struct imsgbuf *imsgbuf, uint32_t type, uint32_t id, pid_t pid,
     int fd, const void *data, size_t datalen)
 {
-	struct ibuf *wbuf;
+	struct iovec iov;
 
-	if ((wbuf = imsg_create(imsgbuf, type, id, pid, datalen)) == NULL)
-		return -1;
-	if (ibuf_add(wbuf, data, datalen) == -1) {
-		ibuf_free(wbuf);
-		return -1;
-	}
-	/* Only now is fd the library's: on failure the caller keeps it. */
-	ibuf_fd_set(wbuf, fd);
-	imsg_close(imsgbuf, wbuf);
-	return 1;
+	iov.iov_base = (void *)(uintptr_t)data;
+	iov.iov_len = datalen;
+	return imsg_composev(imsgbuf, type, id, pid, fd, &iov, 1);
 }
 
 int
@@ -173,6 +166,7 @@ imsg_composev(struct imsgbuf *imsgbuf, uint32_t type, uint32_t id, pid_t pid,
 			ibuf_free(wbuf);
 			return -1;
 		}
+	/* Only now is fd the library's: on failure the caller keeps it. */
 	ibuf_fd_set(wbuf, fd);
 	imsg_close(imsgbuf, wbuf);
 	return 1;
