@@ -46,6 +46,7 @@
 #define MAX_ROUNDS 101
 
 #include "alloc_count.h"
+#include "median.h"
 
 struct bench {
 	int sv[2];
@@ -292,21 +293,6 @@ time_check(struct bench *b, int ops)
 	for (i = 0; i < ops; i++)
 		family_check_op(b);
 	return (now_ns() - start) / ops;
-}
-
-static int
-by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, by_value);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 struct result {

@@ -77,6 +77,7 @@
 /* Per thread: the sending and the receiving side are counted apart. */
 #define ALLOC_COUNT_STORAGE _Thread_local
 #include "alloc_count.h"
+#include "median.h"
 
 /* 0 once the count is known to be blind to the library's allocations. */
 static int counting = COUNTING_ALLOCATIONS;
@@ -605,21 +606,6 @@ run_other(const char *bin, unsigned long scale, struct sample out[NCASES],
 		fprintf(stderr, "bench-imsg: %s --machine failed\n", bin);
 		exit(1);
 	}
-}
-
-static int
-by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), by_value);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void

@@ -125,10 +125,9 @@ imsg__msgbuf_spare(struct msgbuf *m, size_t len, size_t max)
 		pp = &m->spare;
 	buf = *pp;
 	next = buf->entry.tqe_next;
-	if (imsg__ibuf_reuse(buf, len, max) == -1) {
-		buf->entry.tqe_next = next;
+	/* It fails before touching the buffer, which stays kept. */
+	if (imsg__ibuf_reuse(buf, len, max) == -1)
 		return NULL;
-	}
 	*pp = next;
 	m->nspare--;
 	return buf;
